@@ -1,0 +1,295 @@
+//! `xinfang`: the server and its command-line tools.
+
+mod config;
+mod demo;
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use xinfang_core::calendar::{parse_year_toml, to_toml};
+use xinfang_core::user::Role;
+use xinfang_store::{Store, Vault};
+
+use config::{Common, Config};
+
+/// xinfang — 信访工作一站式系统: register every petition, route it, hold every unit to its
+/// statutory deadline, answer every petitioner.
+#[derive(Parser)]
+#[command(name = "xinfang", version, about, long_about = None)]
+struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the server (migrates the database first).
+    Serve {
+        /// Address to listen on [default: 127.0.0.1:8080].
+        #[arg(long, env = "XINFANG_LISTEN")]
+        listen: Option<String>,
+    },
+    /// Load the Taiyuan demonstration data (units, demo accounts, the two stories of the
+    /// reception-center article) and run the server. Loading twice changes nothing.
+    Demo {
+        /// Address to listen on [default: 127.0.0.1:8080].
+        #[arg(long, env = "XINFANG_LISTEN")]
+        listen: Option<String>,
+        /// Load the data and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Bring the database schema up to date.
+    Migrate,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCmd,
+    },
+    /// The holiday calendar (放假安排) that statutory deadlines are counted with.
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCmd,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Add a user: `xinfang user add NAME --role clerk --unit xfj --password-stdin`.
+    Add {
+        name: String,
+        /// admin, clerk, unit_staff, leader, supervisor, duty_staff, analyst
+        #[arg(long)]
+        role: String,
+        /// Unit code, e.g. xfj (the bureau), 140105 (小店区), rsj (市人社局)
+        #[arg(long)]
+        unit: String,
+        /// Read the password from standard input (first line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// Name shown in the interface [default: NAME].
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// List users.
+    List,
+}
+
+#[derive(Subcommand)]
+enum CalendarCmd {
+    /// List the years loaded, with their source.
+    List,
+    /// Print one year as TOML (the import format).
+    Show { year: i32 },
+    /// Import or correct one year from a TOML file; open cases' deadlines are recomputed.
+    Import { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Check the hash chain: exits 1 if any row was edited or deleted.
+    Verify,
+}
+
+fn init_logging(filter: &str) {
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+async fn open_store(cfg: &Config) -> Result<Store> {
+    cfg.prepare()?;
+    let vault = Vault::from_master_key(&cfg.master_key()?);
+    let store = Store::connect(&cfg.database_url, vault)
+        .await
+        .with_context(|| format!("无法连接数据库 {}", redact(&cfg.database_url)))?;
+    store.migrate().await.context("数据库迁移失败")?;
+    Ok(store)
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+async fn serve(store: Store, listen: &str) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("无法监听 {listen}：地址被占用或无权限，请用 --listen 换一个地址"))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "xinfang listening");
+    println!("xinfang 已启动：http://{addr}  (API: http://{addr}/api/v1/openapi.json)");
+    let app = xinfang_web::app(store.clone());
+    axum_serve(listener, app).await?;
+    store.close().await;
+    Ok(())
+}
+
+async fn axum_serve(listener: tokio::net::TcpListener, app: xinfang_web::Router) -> Result<()> {
+    xinfang_web::serve(listener, app, async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    })
+    .await?;
+    Ok(())
+}
+
+fn read_password() -> Result<String> {
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s).context("无法从标准输入读取密码")?;
+    let pw = s.lines().next().unwrap_or("").to_string();
+    if pw.is_empty() {
+        bail!("标准输入中没有密码：请用 echo '密码' | xinfang user add … --password-stdin");
+    }
+    Ok(pw)
+}
+
+#[tokio::main]
+async fn main() {
+    if let Err(e) = run().await {
+        eprintln!("错误：{e:#}");
+        std::process::exit(2);
+    }
+}
+
+async fn run() -> Result<()> {
+    let cli = Cli::parse();
+    let listen = match &cli.command {
+        Cmd::Serve { listen } | Cmd::Demo { listen, .. } => listen.clone(),
+        _ => None,
+    };
+    let cfg = Config::resolve(&cli.common, listen)?;
+    init_logging(&cfg.log);
+    match cli.command {
+        Cmd::Serve { .. } => {
+            let store = open_store(&cfg).await?;
+            if store.list_units().await?.is_empty() {
+                tracing::warn!("no units configured yet: run `xinfang demo` for the demonstration data or add units");
+            }
+            serve(store, &cfg.listen).await
+        }
+        Cmd::Demo { no_serve, .. } => {
+            let store = open_store(&cfg).await?;
+            demo::load(&store).await?;
+            demo::print_banner();
+            if no_serve {
+                return Ok(());
+            }
+            serve(store, &cfg.listen).await
+        }
+        Cmd::Migrate => {
+            open_store(&cfg).await?;
+            println!("数据库已是最新版本：{}", redact(&cfg.database_url));
+            Ok(())
+        }
+        Cmd::User { command } => {
+            let store = open_store(&cfg).await?;
+            match command {
+                UserCmd::Add { name, role, unit, password_stdin: _, display_name } => {
+                    let role = Role::from_code(&role).with_context(|| {
+                        format!(
+                            "角色「{role}」无效，可选：{}",
+                            Role::ALL.iter().map(|r| r.code()).collect::<Vec<_>>().join(", ")
+                        )
+                    })?;
+                    let pw = read_password()?;
+                    let id = store
+                        .add_user(None, &name, display_name.as_deref().unwrap_or(&name), role, &unit, &pw)
+                        .await
+                        .map_err(user_error)?;
+                    println!("已添加用户 {name}（编号 {id}，角色 {}，单位 {unit}）", role.label_zh());
+                    Ok(())
+                }
+                UserCmd::List => {
+                    for u in store.list_users().await? {
+                        println!(
+                            "{}\t{}\t{}\t{}\t{}",
+                            u.id,
+                            u.username,
+                            u.role,
+                            u.unit_code,
+                            if u.active { "启用" } else { "停用" }
+                        );
+                    }
+                    Ok(())
+                }
+            }
+        }
+        Cmd::Calendar { command } => {
+            let store = open_store(&cfg).await?;
+            match command {
+                CalendarCmd::List => {
+                    println!("年份\t来源\t放假天数\t调休上班\t依据");
+                    for y in store.holiday_years().await? {
+                        let src = if y.source == "notice" { "国务院通知" } else { "按规则推算（暂定）" };
+                        println!("{}\t{src}\t{}\t{}\t{}", y.year, y.holidays, y.workdays, y.title.unwrap_or_default());
+                    }
+                    Ok(())
+                }
+                CalendarCmd::Show { year } => {
+                    let cal = store.calendar();
+                    let y = cal
+                        .years()
+                        .find(|y| y.year == year)
+                        .cloned()
+                        .unwrap_or_else(|| xinfang_core::calendar::derive_year(year));
+                    print!("{}", to_toml(&y));
+                    Ok(())
+                }
+                CalendarCmd::Import { file } => {
+                    let text =
+                        std::fs::read_to_string(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+                    let year = parse_year_toml(&text).map_err(|e| anyhow::anyhow!("{} 有误：{e}", file.display()))?;
+                    let n = store.import_holiday_year(None, &year).await?;
+                    println!(
+                        "已导入 {} 年放假安排（放假 {} 天，调休上班 {} 天），重新计算了 {n} 件在办事项的期限",
+                        year.year,
+                        year.holidays.len(),
+                        year.workdays.len()
+                    );
+                    Ok(())
+                }
+            }
+        }
+        Cmd::Audit { command: AuditCmd::Verify } => {
+            let store = open_store(&cfg).await?;
+            let report = store.verify_audit().await?;
+            match report.broken {
+                None => {
+                    println!("审计日志完好：共 {} 条，哈希链校验通过", report.rows);
+                    Ok(())
+                }
+                Some((id, why)) => {
+                    eprintln!("审计日志被篡改：{why}（检查到第 {id} 条，共检查 {} 条）", report.rows);
+                    std::process::exit(1);
+                }
+            }
+        }
+    }
+}
+
+fn user_error(e: xinfang_store::StoreError) -> anyhow::Error {
+    match e {
+        xinfang_store::StoreError::Domain(d) => anyhow::anyhow!(d.message(xinfang_core::Lang::Zh)),
+        xinfang_store::StoreError::Conflict { message_zh, .. } => anyhow::anyhow!(message_zh),
+        other => other.into(),
+    }
+}

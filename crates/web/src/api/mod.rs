@@ -1,0 +1,27 @@
+//! `/api/v1`: the versioned JSON API, plus `/healthz` and `/readyz`.
+
+pub mod auth;
+pub mod cases;
+pub mod meta;
+
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(meta::healthz))
+        .route("/readyz", get(meta::readyz))
+        .route("/api/v1/openapi.json", get(crate::openapi::serve))
+        .route("/api/v1/auth/login", post(auth::login))
+        .route("/api/v1/auth/logout", post(auth::logout))
+        .route("/api/v1/me", get(auth::me))
+        .route("/api/v1/cases", post(cases::register).get(cases::list))
+        .route("/api/v1/cases/{id}", get(cases::get))
+        .route("/api/v1/cases/{id}/actions", post(cases::act))
+        .route("/api/v1/cases/{id}/petitioners/{pid}/reveal", post(cases::reveal))
+        .route("/api/v1/units", get(meta::units))
+        .route("/api/v1/categories", get(meta::categories))
+        .route("/api/v1/calendar", get(meta::calendar))
+}
