@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{Calendar, Due};
+use crate::calendar::Calendar;
 use crate::lifecycle::{CaseFacts, RouteKind, State};
 
 /// The statutory figures of a jurisdiction (national defaults of the 信访工作条例).
@@ -111,95 +111,56 @@ impl Deadline {
     }
 }
 
-fn make(
-    name: &'static str,
-    label_zh: &'static str,
-    kind: DeadlineKind,
-    from: NaiveDate,
-    days: u32,
-    working_days: bool,
-    due: Due,
-    completed_on: Option<NaiveDate>,
-) -> Deadline {
-    Deadline {
-        name,
-        label_zh,
-        kind,
-        due: due.date,
-        from,
-        days,
-        working_days,
-        provisional: due.provisional,
-        moved_from: due.moved_from,
-        completed_on,
-    }
-}
-
 /// Every deadline that applies to the case as it stands.
 pub fn compute(f: &CaseFacts, cal: &Calendar, p: &Policy) -> Vec<Deadline> {
     use DeadlineKind::*;
     let mut out = Vec::new();
-    let days = |from: NaiveDate, n: u32| cal.add_days(from, n);
+    // One period: counted from the day after `from`, in calendar or working days.
+    let make = |name: &'static str,
+                label_zh: &'static str,
+                kind: DeadlineKind,
+                from: NaiveDate,
+                days: u32,
+                working_days: bool,
+                completed_on: Option<NaiveDate>| {
+        let due = if working_days { cal.add_working_days(from, days) } else { cal.add_days(from, days) };
+        Deadline {
+            name,
+            label_zh,
+            kind,
+            due: due.date,
+            from,
+            days,
+            working_days,
+            provisional: due.provisional,
+            moved_from: due.moved_from,
+            completed_on,
+        }
+    };
     let decided_on = f.accepted_on.or(f.rejected_on);
 
     // 分流: the bureau triages within 15 days of receipt (done when routed or decided itself).
     let triaged_on = f.routed_on.or(decided_on);
-    out.push(make(
-        "triage_by",
-        "分流（转送、交办）",
-        Duty,
-        f.received_on,
-        p.triage_days,
-        false,
-        days(f.received_on, p.triage_days),
-        triaged_on,
-    ));
+    out.push(make("triage_by", "分流（转送、交办）", Duty, f.received_on, p.triage_days, false, triaged_on));
 
     // 受理告知: from receipt, or from the day the routed unit received it.
     let decide_from = f.routed_on.unwrap_or(f.received_on);
-    out.push(make(
-        "decide_by",
-        "受理告知",
-        Duty,
-        decide_from,
-        p.decide_days,
-        false,
-        days(decide_from, p.decide_days),
-        decided_on,
-    ));
+    out.push(make("decide_by", "受理告知", Duty, decide_from, p.decide_days, false, decided_on));
 
     if let Some(routed) = f.routed_on {
         if f.state == State::Routed {
-            out.push(make(
-                "object_by",
-                "异议",
-                Window,
-                routed,
-                p.object_working_days,
-                true,
-                cal.add_working_days(routed, p.object_working_days),
-                None,
-            ));
+            out.push(make("object_by", "异议", Window, routed, p.object_working_days, true, None));
         }
         if f.route == Some(RouteKind::Assign) {
             let reported = if f.replied_on.is_some() { f.replied_on } else { f.rejected_on };
-            out.push(make(
-                "report_by",
-                "交办结果报告",
-                Duty,
-                routed,
-                p.assign_report_days,
-                false,
-                days(routed, p.assign_report_days),
-                reported,
-            ));
+            out.push(make("report_by", "交办结果报告", Duty, routed, p.assign_report_days, false, reported));
         }
     }
 
     if let Some(start) = f.handling_started_on {
         let n = p.handle_days + f.extension_days.unwrap_or(0);
         let label = if f.extension_days.is_some() { "办理（含延期）" } else { "办理" };
-        out.push(make("handle_by", label, Duty, start, n, false, days(start, n), f.replied_on));
+        out.push(make("handle_by", label, Duty, start, n, false, f.replied_on));
     }
 
     if let Some(replied) = f.replied_on {
@@ -210,12 +171,11 @@ pub fn compute(f: &CaseFacts, cal: &Calendar, p: &Policy) -> Vec<Deadline> {
             replied,
             p.review_request_days,
             false,
-            days(replied, p.review_request_days),
             f.review_requested_on,
         ));
     }
     if let Some(req) = f.review_requested_on {
-        out.push(make("review_by", "复查", Duty, req, p.review_days, false, days(req, p.review_days), f.reviewed_on));
+        out.push(make("review_by", "复查", Duty, req, p.review_days, false, f.reviewed_on));
     }
     if let Some(rev) = f.reviewed_on {
         out.push(make(
@@ -225,25 +185,15 @@ pub fn compute(f: &CaseFacts, cal: &Calendar, p: &Policy) -> Vec<Deadline> {
             rev,
             p.review_request_days,
             false,
-            days(rev, p.review_request_days),
             f.rereview_requested_on,
         ));
     }
     if let Some(req) = f.rereview_requested_on {
         let done = if f.state == State::Closed { f.closed_on } else { None };
-        out.push(make("rereview_by", "复核", Duty, req, p.review_days, false, days(req, p.review_days), done));
+        out.push(make("rereview_by", "复核", Duty, req, p.review_days, false, done));
     }
     if let Some(sup) = f.supervised_on {
-        out.push(make(
-            "supervision_answer_by",
-            "督办回复",
-            Duty,
-            sup,
-            p.supervision_days,
-            false,
-            days(sup, p.supervision_days),
-            None,
-        ));
+        out.push(make("supervision_answer_by", "督办回复", Duty, sup, p.supervision_days, false, None));
     }
     out
 }

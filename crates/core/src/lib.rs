@@ -14,4 +14,7 @@ pub mod petitioner;
 pub mod unit;
 pub mod user;
 
+#[cfg(test)]
+mod lifecycle_tests;
+
 pub use error::{DomainError, FieldError, Lang};

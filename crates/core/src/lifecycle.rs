@@ -692,11 +692,7 @@ impl Context<'_> {
 /// Who may register a petition: the bureau's clerks and leaders, and stationed unit staff
 /// receiving in the hall.
 pub fn check_register(actor: &Actor) -> Result<(), DomainError> {
-    let ok = match actor.role {
-        Role::Clerk | Role::Leader => true,
-        Role::UnitStaff => true,
-        _ => false,
-    };
+    let ok = matches!(actor.role, Role::Clerk | Role::Leader | Role::UnitStaff);
     if ok {
         Ok(())
     } else {

@@ -64,7 +64,7 @@ impl UnitSpec {
     pub fn validate(&self) -> Result<(), FieldError> {
         let code_ok = !self.code.is_empty()
             && self.code.len() <= 32
-            && self.code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == '_' as u8);
+            && self.code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !code_ok {
             return Err(FieldError::new(
                 "code",

@@ -1,0 +1,1 @@
+//! Tests of the lifecycle, deadlines and access rules (being written).
