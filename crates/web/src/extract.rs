@@ -73,7 +73,7 @@ pub fn json_error(lang: Lang, e: &serde_json::Error) -> ApiError {
     } else if let Some(rest) = raw.strip_prefix("unknown field `") {
         let field = rest.split('`').next().unwrap_or("");
         format!("不认识的字段「{field}」")
-    } else if raw.starts_with("invalid type") || raw.starts_with("invalid value") {
+    } else if raw.starts_with("invalid type") || raw.starts_with("invalid value") || raw.starts_with("invalid length") {
         format!("字段的类型或取值不对（{raw}）")
     } else if e.is_syntax() || e.is_eof() {
         format!("请求体不是有效的 JSON（{raw}）")

@@ -1,0 +1,10 @@
+//! End-to-end tests: the real `xinfang` binary, started on a free port with a fresh database,
+//! driven over HTTP. Every test runs on SQLite, and on PostgreSQL when
+//! `XINFANG_TEST_POSTGRES_URL` is set (in CI, where `CI=true`, it must be).
+
+mod e2e {
+    pub mod api;
+    pub mod cli;
+    pub mod harness;
+    pub mod stories;
+}
