@@ -78,7 +78,7 @@ pub struct Deadline {
 }
 
 impl Deadline {
-    /// "受理告知 15 日，自 2026-04-20 起算（次日开始计算），届满日 2026-05-05 为休息日/节假日，顺延至 2026-05-06"
+    /// 「受理告知 15 日，自 2026-04-20 起算；2026-05-05 为休息日或法定节假日，顺延至 2026-05-06」
     pub fn rule_zh(&self) -> String {
         let unit = if self.working_days { "个工作日" } else { "日" };
         let mut s = format!("{} {} {unit}，自 {} 起算", self.label_zh, self.days, self.from);
@@ -152,7 +152,7 @@ pub fn compute(f: &CaseFacts, cal: &Calendar, p: &Policy) -> Vec<Deadline> {
             out.push(make("object_by", "异议", Window, routed, p.object_working_days, true, None));
         }
         if f.route == Some(RouteKind::Assign) {
-            let reported = if f.replied_on.is_some() { f.replied_on } else { f.rejected_on };
+            let reported = f.reported_on.or(f.rejected_on);
             out.push(make("report_by", "交办结果报告", Duty, routed, p.assign_report_days, false, reported));
         }
     }

@@ -462,6 +462,8 @@ pub struct CaseFacts {
     pub handling_started_on: Option<NaiveDate>,
     pub extension_days: Option<u32>,
     pub replied_on: Option<NaiveDate>,
+    /// First reply since the case was assigned: the 交办 result report (not reopened by re-handling).
+    pub reported_on: Option<NaiveDate>,
     pub outcome: Option<Outcome>,
     pub bureau_rating: Option<Rating>,
     pub unit_rating: Option<Rating>,
@@ -547,6 +549,7 @@ impl CaseFacts {
             handling_started_on: None,
             extension_days: None,
             replied_on: None,
+            reported_on: None,
             outcome: None,
             bureau_rating: None,
             unit_rating: None,
@@ -604,6 +607,7 @@ impl CaseFacts {
                 self.assisting_units = assisting.clone();
                 self.route = Some(RouteKind::Assign);
                 self.routed_on = Some(on);
+                self.reported_on = None;
             }
             EventKind::Objected { .. } => {
                 self.state = State::Registered;
@@ -611,11 +615,14 @@ impl CaseFacts {
                 self.assisting_units.clear();
                 self.route = None;
                 self.routed_on = None;
+                // A supervision order addressed the unit that has just handed the case back.
+                self.supervised_on = None;
             }
             EventKind::Extended { days, .. } => self.extension_days = Some(*days),
             EventKind::Replied { outcome, .. } => {
                 self.state = State::Replied;
                 self.replied_on = Some(on);
+                self.reported_on.get_or_insert(on);
                 self.outcome = Some(*outcome);
                 self.unit_rating = None;
             }
@@ -628,6 +635,7 @@ impl CaseFacts {
                 self.handling_started_on = Some(on);
                 self.extension_days = None;
                 self.replied_on = None;
+                self.unit_rating = None;
                 self.rehandle_count += 1;
             }
             EventKind::ReviewRequested { .. } => {
@@ -741,7 +749,7 @@ pub fn states_for(action: &str) -> &'static [State] {
             &[Registered, Routed, Rejected, Accepted, Replied, ReviewRequested, Reviewed, RereviewRequested, Closed]
         }
         "supervise" => &[Routed, Accepted],
-        "answer_supervision" => &[Routed, Accepted, Replied],
+        "answer_supervision" => &[Routed, Accepted, Replied, ReviewRequested, Reviewed, RereviewRequested],
         _ => &[],
     }
 }
@@ -844,6 +852,12 @@ pub fn check(action: &'static str, facts: &CaseFacts, actor: &Actor, ctx: &Conte
                     format!("The petitioner may still ask for review until {due}; close after that or once they are satisfied"),
                 ));
             }
+        }
+        "supervise" if facts.supervised_on.is_some() => {
+            return Err(window_closed(
+                "本案已有一份督办尚未回复，请先等待书面回复".to_string(),
+                "A supervision order on this case is still unanswered".to_string(),
+            ));
         }
         "answer_supervision" if facts.supervised_on.is_none() => {
             return Err(window_closed(
@@ -955,6 +969,14 @@ pub fn decide(facts: &CaseFacts, actor: &Actor, cmd: &Command, ctx: &Context) ->
                 let field = format!("assisting[{i}]");
                 unit_exists(&mut e, &field, &a);
                 not_accused(&mut e, &field, &a);
+                if a == ctx.bureau {
+                    e.add(
+                        &field,
+                        "route_to_self",
+                        "信访局本身不能作为协办单位",
+                        "The bureau itself cannot be an assisting unit",
+                    );
+                }
                 if a == lead || seen.contains(&a) {
                     e.add(
                         &field,
@@ -1058,16 +1080,20 @@ pub fn decide(facts: &CaseFacts, actor: &Actor, cmd: &Command, ctx: &Context) ->
             let claimed = claimed.unwrap_or(facts.money_claimed);
             let paid = paid.unwrap_or(facts.money_paid);
             let recovered = recovered.unwrap_or(facts.money_recovered);
-            if claimed < 0 || paid < 0 || recovered < 0 {
-                e.add("claimed", "negative_money", "金额不能为负数", "Amounts cannot be negative");
-            } else if paid > claimed {
+            for (field, v) in [("claimed", claimed), ("paid", paid), ("recovered", recovered)] {
+                if v < 0 {
+                    e.add(field, "negative_money", "金额不能为负数", "Amounts cannot be negative");
+                }
+            }
+            if claimed >= 0 && paid > claimed {
                 e.add(
                     "paid",
                     "paid_exceeds_claimed",
                     "已支付金额不能超过诉求金额",
                     "The amount paid cannot exceed the amount claimed",
                 );
-            } else if recovered > claimed {
+            }
+            if claimed >= 0 && recovered > claimed {
                 e.add(
                     "recovered",
                     "recovered_exceeds_claimed",

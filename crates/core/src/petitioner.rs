@@ -419,7 +419,9 @@ mod tests {
         assert_eq!(Phone::parse("1380351567").unwrap_err().code, "phone_bad_mobile");
         assert_eq!(Phone::parse("12803515678").unwrap_err().code, "phone_bad_mobile");
         assert_eq!(Phone::parse("abc").unwrap_err().code, "phone_bad_char");
-        assert_eq!(Phone::parse("12345").unwrap_err().code, "phone_bad_format");
+        assert_eq!(Phone::parse("12345").unwrap_err().code, "phone_bad_mobile");
+        assert_eq!(Phone::parse("99999").unwrap_err().code, "phone_bad_format");
+        assert_eq!(Phone::parse("0351-12").unwrap_err().code, "phone_bad_format");
     }
 
     #[test]
