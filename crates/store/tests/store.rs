@@ -1,0 +1,31 @@
+//! The store's integration tests, in one test binary (each `tests/*.rs` file would be a separate
+//! link). Every test runs on SQLite and — with `XINFANG_TEST_POSTGRES_URL` set — on PostgreSQL,
+//! as `<module>::<test>::sqlite` and `<module>::<test>::postgres`.
+
+#[path = "store/builders.rs"]
+mod builders;
+#[path = "store/harness.rs"]
+mod harness;
+#[path = "store/prelude.rs"]
+mod prelude;
+
+#[path = "store/access.rs"]
+mod access;
+#[path = "store/audit.rs"]
+mod audit;
+#[path = "store/calendar.rs"]
+mod calendar;
+#[path = "store/cases.rs"]
+mod cases;
+#[path = "store/commands.rs"]
+mod commands;
+#[path = "store/lists.rs"]
+mod lists;
+#[path = "store/personal.rs"]
+mod personal;
+#[path = "store/schema.rs"]
+mod schema;
+#[path = "store/stories.rs"]
+mod stories;
+#[path = "store/users.rs"]
+mod users;
