@@ -711,6 +711,18 @@ pub fn check_register(actor: &Actor) -> Result<(), DomainError> {
     }
 }
 
+/// 回避 Recusal: staff of the unit an accusation is about may not register it (its material and
+/// the reporter's identity must never reach the accused); the bureau's clerks register it.
+pub fn check_recusal(actor: &Actor, reg: &Registration) -> Result<(), DomainError> {
+    if reg.petition_type == PetitionType::Accusation && reg.accused.unit.as_deref() == Some(actor.unit_code.as_str()) {
+        return Err(DomainError::forbidden(
+            "本单位是被检举控告的单位，按回避规定不能登记此事项；请交信访局登记员登记",
+            "Your unit is the one accused: by the recusal rule you may not register this; the bureau's clerks will",
+        ));
+    }
+    Ok(())
+}
+
 fn is_bureau_staff(actor: &Actor) -> bool {
     actor.is_bureau() && matches!(actor.role, Role::Clerk | Role::Leader | Role::Supervisor)
 }
@@ -1099,6 +1111,20 @@ pub fn decide(facts: &CaseFacts, actor: &Actor, cmd: &Command, ctx: &Context) ->
                     "recovered_exceeds_claimed",
                     "追回金额不能超过诉求金额",
                     "The amount recovered cannot exceed the amount claimed",
+                );
+            }
+            if claimed >= 0
+                && paid >= 0
+                && recovered >= 0
+                && paid <= claimed
+                && recovered <= claimed
+                && paid + recovered > claimed
+            {
+                e.add(
+                    "recovered",
+                    "money_exceeds_claimed",
+                    "已支付与已追回金额之和不能超过诉求金额",
+                    "Paid and recovered together cannot exceed the amount claimed",
                 );
             }
             EventKind::MoneyRecorded { claimed, paid, recovered }

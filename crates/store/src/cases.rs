@@ -11,7 +11,7 @@ use xinfang_core::calendar::Calendar;
 use xinfang_core::case::{self, local_date, Accused, Place, RegisterInput};
 use xinfang_core::deadline::{self, Deadline, DeadlineKind, Policy};
 use xinfang_core::lifecycle::{self, CaseFacts, Command, Context, Event, EventKind, State};
-use xinfang_core::petitioner::{mask_id_number, mask_name, mask_phone};
+use xinfang_core::petitioner::{mask_id_number, mask_name, mask_phone, IdNumber, Phone};
 use xinfang_core::user::{Actor, Role};
 use xinfang_core::DomainError;
 
@@ -287,6 +287,10 @@ fn push_scope(sql: &mut Sql, actor: &Actor) {
     }
 }
 
+async fn unscoped_row(tx: &mut Tx, case_id: i64) -> Result<CaseRow, StoreError> {
+    tx.fetch_one(&format!("{CASE_SELECT} WHERE c.id = $1"), args![case_id]).await
+}
+
 fn not_found() -> StoreError {
     StoreError::NotFound { what: "信访事项" }
 }
@@ -429,7 +433,7 @@ impl Store {
             }
         }
         match self.register_tx(actor, input, idempotency_key, now).await {
-            Ok(id) => Ok((self.get_case(actor, id).await?, true)),
+            Ok(view) => Ok((view, true)),
             // A concurrent duplicate with the same key won the race: answer with its case.
             Err(e) if idempotency_key.is_some() && is_unique_violation(&e) => {
                 let key = idempotency_key.unwrap_or_default();
@@ -459,13 +463,18 @@ impl Store {
         input: &RegisterInput,
         idempotency_key: Option<&str>,
         now: DateTime<Utc>,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<CaseView, StoreError> {
         let mut tx = self.pool.begin_write().await?;
         let registry = crate::units::registry(&mut tx).await?;
         let reg = input.validate(now, &registry)?;
+        lifecycle::check_recusal(actor, &reg)?;
         if let Some(number) = &reg.repeat_of {
-            let exists: Option<(i64,)> =
-                tx.fetch_optional("SELECT id FROM cases WHERE number = $1", args![number]).await?;
+            // Only a case the clerk may see can be named (no probing for numbers).
+            let mut sql = Sql::new("SELECT c.id FROM cases c");
+            let p = sql.arg(number.as_str());
+            sql.push(&format!(" WHERE c.number = {p}"));
+            push_scope(&mut sql, actor);
+            let exists: Option<(i64,)> = tx.fetch_optional(&sql.text, sql.args).await?;
             if exists.is_none() {
                 return Err(DomainError::invalid(
                     "repeat_of",
@@ -553,7 +562,7 @@ impl Store {
             .await?;
         }
         append_event(&mut tx, case_id, actor, now, &kind).await?;
-        let cal = self.calendar();
+        let cal = self.current_calendar(&mut tx).await?;
         write_state(&mut tx, case_id, &facts, &cal, &self.policy).await?;
         if let Some(key) = idempotency_key {
             tx.execute(
@@ -571,8 +580,10 @@ impl Store {
             serde_json::json!({"number": number, "channel": reg.channel.code(), "category": reg.category}),
         )
         .await?;
+        let row = unscoped_row(&mut tx, case_id).await?;
+        let view = self.view(&mut tx, actor, row).await?;
         tx.commit().await?;
-        Ok(case_id)
+        Ok(view)
     }
 
     /// Load a case row if the actor may see it.
@@ -624,7 +635,7 @@ impl Store {
             .await?;
         let registry = crate::units::registry(tx).await?;
         let bureau = crate::units::bureau_code(tx).await?;
-        let cal = self.calendar();
+        let cal = self.current_calendar(tx).await?;
         let ctx = Context {
             now: crate::now(),
             calendar: &cal,
@@ -694,7 +705,7 @@ impl Store {
     /// Apply a command to a case: decided by the core rules, written in one transaction with
     /// its audit entry. Refusals come back as [`StoreError::Domain`].
     pub async fn act(&self, actor: &Actor, case_id: i64, cmd: &Command) -> Result<CaseView, StoreError> {
-        self.act_at(actor, case_id, cmd, crate::now()).await
+        self.act_inner(actor, case_id, cmd, None).await
     }
 
     /// [`Store::act`] at a given moment — used to replay histories (demo data, tests); the
@@ -706,8 +717,21 @@ impl Store {
         cmd: &Command,
         now: DateTime<Utc>,
     ) -> Result<CaseView, StoreError> {
+        self.act_inner(actor, case_id, cmd, Some(now)).await
+    }
+
+    async fn act_inner(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        cmd: &Command,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<CaseView, StoreError> {
         let mut tx = self.pool.begin_write().await?;
         let row = self.scoped_row(&mut tx, actor, case_id, true).await?;
+        // A live command takes its time once it holds the case: a command that waited for
+        // another is later than it, never earlier.
+        let now = at.unwrap_or_else(crate::now);
         let (events, _) = load_events(&mut tx, row.id).await?;
         let mut facts = CaseFacts::from_events(&events)
             .ok_or_else(|| StoreError::Corrupt(format!("case {case_id} has no registration event")))?;
@@ -722,7 +746,7 @@ impl Store {
         }
         let registry = crate::units::registry(&mut tx).await?;
         let bureau = crate::units::bureau_code(&mut tx).await?;
-        let cal = self.calendar();
+        let cal = self.current_calendar(&mut tx).await?;
         let ctx = Context { now, calendar: &cal, policy: &self.policy, bureau: &bureau, units: &registry.units };
         let kind = lifecycle::decide(&facts, actor, cmd, &ctx)?;
         let event = append_event(&mut tx, case_id, actor, now, &kind).await?;
@@ -737,8 +761,12 @@ impl Store {
             serde_json::json!({"number": row.number, "state": facts.state.code()}),
         )
         .await?;
+        // The answer is the case as this command left it, read in the same transaction: after an
+        // objection the unit no longer sees the case, but it is told what it did.
+        let row = unscoped_row(&mut tx, case_id).await?;
+        let view = self.view(&mut tx, actor, row).await?;
         tx.commit().await?;
-        self.get_case(actor, case_id).await
+        Ok(view)
     }
 
     /// The cases this actor may see, filtered and paged.
@@ -891,6 +919,12 @@ impl Store {
         id_number: Option<&str>,
         phone: Option<&str>,
     ) -> Result<Vec<CaseSummary>, StoreError> {
+        // Index what registration indexes: the normalised number. What does not parse matches nothing.
+        let today = local_date(crate::now());
+        let id_number = id_number.and_then(|v| IdNumber::parse(v, today).ok());
+        let phone = phone.and_then(|v| Phone::parse(v).ok());
+        let id_number = id_number.as_ref().map(|v| v.as_str());
+        let phone = phone.as_ref().map(|v| v.as_str());
         let mut sql = Sql::new("SELECT DISTINCT c.id FROM cases c JOIN petitioners p ON p.case_id = c.id WHERE (1 = 0");
         if let Some(id) = id_number {
             let p = sql.arg(self.vault.blind_index("id", id));
@@ -902,6 +936,7 @@ impl Store {
         }
         sql.push(")");
         push_scope(&mut sql, actor);
+        sql.push(" ORDER BY c.id");
         let mut tx = self.pool.begin_read().await?;
         let ids: Vec<(i64,)> = tx.fetch_all(&sql.text, sql.args).await?;
         drop(tx);

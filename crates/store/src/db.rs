@@ -149,8 +149,17 @@ impl Tx {
     /// Serialise appends to the audit hash chain. On PostgreSQL a transaction-scoped advisory
     /// lock; on SQLite the write transaction (BEGIN IMMEDIATE) is already exclusive.
     pub async fn lock_audit_chain(&mut self) -> Result<(), StoreError> {
+        self.advisory_lock(7231001).await
+    }
+
+    /// Serialise whole-database set-up writes (seeding) across nodes.
+    pub async fn lock_writers(&mut self) -> Result<(), StoreError> {
+        self.advisory_lock(7231002).await
+    }
+
+    async fn advisory_lock(&mut self, key: i64) -> Result<(), StoreError> {
         if let Tx::Postgres(tx) = self {
-            sqlx::query("SELECT pg_advisory_xact_lock(7231001)").execute(&mut **tx).await?;
+            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(key).execute(&mut **tx).await?;
         }
         Ok(())
     }
@@ -214,7 +223,16 @@ impl Pool {
 
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Pool::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await?,
+            Pool::Sqlite(p) => {
+                // sqlx does not lock migrations on SQLite: a second process migrating the same
+                // fresh file at the same moment fails once on tables the first just created.
+                // Retrying after the first has finished finds the schema up to date.
+                let migrator = sqlx::migrate!("migrations/sqlite");
+                if let Err(first) = migrator.run(p).await {
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    migrator.run(p).await.map_err(|_| first)?;
+                }
+            }
             Pool::Postgres(p) => sqlx::migrate!("migrations/postgres").run(p).await?,
         }
         Ok(())

@@ -46,6 +46,20 @@ async fn write_year(tx: &mut Tx, y: &HolidayYear) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The settings key whose value changes whenever any year changes, so every node (every
+/// `Store` on the same database) notices a correction made by another.
+const VERSION_KEY: &str = "calendar.version";
+
+async fn bump_version(tx: &mut Tx) -> Result<(), StoreError> {
+    let v = format!("{}", crate::now().timestamp_micros());
+    tx.execute(
+        "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        args![VERSION_KEY, v],
+    )
+    .await?;
+    Ok(())
+}
+
 async fn read_calendar(tx: &mut Tx) -> Result<Calendar, StoreError> {
     let years: Vec<(i64, String, Option<String>)> =
         tx.fetch_all("SELECT year, source, title FROM holiday_years ORDER BY year", args![]).await?;
@@ -77,6 +91,8 @@ impl Store {
     /// administrator's correction).
     pub(crate) async fn seed_shipped_calendar(&self) -> Result<(), StoreError> {
         let mut tx = self.pool.begin_write().await?;
+        // Nodes starting together on a fresh database seed one at a time.
+        tx.lock_writers().await?;
         let mut added = Vec::new();
         for y in Calendar::shipped_years() {
             let exists: Option<(i64,)> =
@@ -87,6 +103,7 @@ impl Store {
             }
         }
         if !added.is_empty() {
+            bump_version(&mut tx).await?;
             crate::audit::append(
                 &mut tx,
                 None,
@@ -103,11 +120,23 @@ impl Store {
     /// Re-read the calendar from the database into memory.
     pub async fn reload_calendar(&self) -> Result<Arc<Calendar>, StoreError> {
         let mut tx = self.pool.begin_read().await?;
-        let cal = Arc::new(read_calendar(&mut tx).await?);
-        match self.calendar.write() {
-            Ok(mut g) => *g = cal.clone(),
-            Err(p) => *p.into_inner() = cal.clone(),
+        self.current_calendar(&mut tx).await
+    }
+
+    /// The calendar in force, re-read only when another node (or this one) changed it.
+    pub(crate) async fn current_calendar(&self, tx: &mut Tx) -> Result<Arc<Calendar>, StoreError> {
+        let v: Option<(String,)> =
+            tx.fetch_optional("SELECT value FROM settings WHERE key = $1", args![VERSION_KEY]).await?;
+        let version = v.map(|v| v.0).unwrap_or_default();
+        {
+            let cached = self.calendar.read().unwrap_or_else(|p| p.into_inner());
+            if cached.0 == version && !version.is_empty() {
+                return Ok(cached.1.clone());
+            }
         }
+        let cal = Arc::new(read_calendar(tx).await?);
+        let mut g = self.calendar.write().unwrap_or_else(|p| p.into_inner());
+        *g = (version, cal.clone());
         Ok(cal)
     }
 
@@ -116,6 +145,7 @@ impl Store {
     pub async fn import_holiday_year(&self, actor: Option<&Actor>, y: &HolidayYear) -> Result<u64, StoreError> {
         let mut tx = self.pool.begin_write().await?;
         write_year(&mut tx, y).await?;
+        bump_version(&mut tx).await?;
         crate::audit::append(
             &mut tx,
             actor,
@@ -133,7 +163,7 @@ impl Store {
     }
 
     pub async fn holiday_years(&self) -> Result<Vec<YearSummary>, StoreError> {
-        let cal = self.calendar();
+        let cal = self.reload_calendar().await?;
         Ok(cal
             .years()
             .map(|y| YearSummary {

@@ -67,7 +67,8 @@ pub fn now() -> DateTime<Utc> {
 pub struct Store {
     pub(crate) pool: db::Pool,
     pub(crate) vault: Vault,
-    pub(crate) calendar: Arc<RwLock<Arc<Calendar>>>,
+    /// The calendar as last read, with the version it was read at.
+    pub(crate) calendar: Arc<RwLock<(String, Arc<Calendar>)>>,
     pub(crate) policy: Arc<Policy>,
 }
 
@@ -78,7 +79,7 @@ impl Store {
         Ok(Store {
             pool,
             vault,
-            calendar: Arc::new(RwLock::new(Arc::new(Calendar::shipped()))),
+            calendar: Arc::new(RwLock::new((String::new(), Arc::new(Calendar::shipped())))),
             policy: Arc::new(Policy::default()),
         })
     }
@@ -99,9 +100,9 @@ impl Store {
         &self.policy
     }
 
-    /// The holiday calendar in force (as loaded from the database).
+    /// The holiday calendar as last read from the database (see [`Store::reload_calendar`]).
     pub fn calendar(&self) -> Arc<Calendar> {
-        self.calendar.read().map(|c| c.clone()).unwrap_or_else(|p| p.into_inner().clone())
+        self.calendar.read().map(|c| c.1.clone()).unwrap_or_else(|p| p.into_inner().1.clone())
     }
 
     /// Is the database answering?

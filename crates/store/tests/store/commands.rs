@@ -196,28 +196,24 @@ both!(concurrent_commands_on_one_case_are_serialised, |h| async move {
     Ok(())
 });
 
-both!(
-    #[ignore = "bug: act() takes its time before the case lock; a concurrent command is refused as earlier"]
-    concurrent_live_commands_are_not_refused_for_their_time,
-    |h| async move {
-        let clerk = h.actor("clerk").await;
-        let (v, _) = h.store.register_case(&clerk, &reg().build(), None).await?;
-        let mut tasks = tokio::task::JoinSet::new();
-        for _ in 0..10 {
-            let (store, clerk) = (h.store.clone(), clerk.clone());
-            tasks.spawn(async move { store.act(&clerk, v.id, &Command::RecordVisit { note: None }).await.map(|_| ()) });
-        }
-        let mut refused = Vec::new();
-        while let Some(r) = tasks.join_next().await {
-            if let Err(e) = r? {
-                refused.push(code(&e));
-            }
-        }
-        assert!(refused.is_empty(), "legal commands refused: {refused:?}");
-        assert_eq!(h.store.get_case(&clerk, v.id).await?.repeat_visits, 10);
-        Ok(())
+both!(concurrent_live_commands_are_not_refused_for_their_time, |h| async move {
+    let clerk = h.actor("clerk").await;
+    let (v, _) = h.store.register_case(&clerk, &reg().build(), None).await?;
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let (store, clerk) = (h.store.clone(), clerk.clone());
+        tasks.spawn(async move { store.act(&clerk, v.id, &Command::RecordVisit { note: None }).await.map(|_| ()) });
     }
-);
+    let mut refused = Vec::new();
+    while let Some(r) = tasks.join_next().await {
+        if let Err(e) = r? {
+            refused.push(code(&e));
+        }
+    }
+    assert!(refused.is_empty(), "legal commands refused: {refused:?}");
+    assert_eq!(h.store.get_case(&clerk, v.id).await?.repeat_visits, 10);
+    Ok(())
+});
 
 /// Make every audit append fail (a full disk, a lost connection) from now on.
 async fn break_audit_inserts(h: &H) -> anyhow::Result<()> {
@@ -282,36 +278,28 @@ both!(a_failing_audit_append_rolls_the_whole_command_back, |h| async move {
     Ok(())
 });
 
-both!(
-    #[ignore = "bug: act() commits an objection, then answers NotFound (the unit no longer sees the case)"]
-    an_objection_is_answered_with_success,
-    |h| async move {
-        let [clerk, s121] = h.actors(["clerk", "s140121"]).await;
-        let (v, _) = h.store.register_case(&clerk, &reg().build(), None).await?;
-        h.store.act(&clerk, v.id, &forward("140121")).await?;
-        let events = h.count(&format!("case_events WHERE case_id = {}", v.id)).await;
-        let r = h.store.act(&s121, v.id, &object()).await;
-        // The objection is committed whatever act() answers …
-        assert_eq!(h.count(&format!("case_events WHERE case_id = {}", v.id)).await, events + 1);
-        assert_eq!(h.store.get_case(&clerk, v.id).await?.state, "registered");
-        // … so act() must not report a failure: the caller would retry or show an error.
-        assert!(r.is_ok(), "committed objection answered with {:?}", r.err());
-        Ok(())
-    }
-);
+both!(an_objection_is_answered_with_success, |h| async move {
+    let [clerk, s121] = h.actors(["clerk", "s140121"]).await;
+    let (v, _) = h.store.register_case(&clerk, &reg().build(), None).await?;
+    h.store.act(&clerk, v.id, &forward("140121")).await?;
+    let events = h.count(&format!("case_events WHERE case_id = {}", v.id)).await;
+    let r = h.store.act(&s121, v.id, &object()).await;
+    // The objection is committed whatever act() answers …
+    assert_eq!(h.count(&format!("case_events WHERE case_id = {}", v.id)).await, events + 1);
+    assert_eq!(h.store.get_case(&clerk, v.id).await?.state, "registered");
+    // … so act() must not report a failure: the caller would retry or show an error.
+    assert!(r.is_ok(), "committed objection answered with {:?}", r.err());
+    Ok(())
+});
 
-both!(
-    #[ignore = "bug: record_money accepts paid + recovered > claimed, giving a negative outstanding amount"]
-    recorded_money_never_leaves_a_negative_outstanding_amount,
-    |h| async move {
-        let clerk = h.actor("clerk").await;
-        let (v, _) = h.store.register_case(&clerk, &reg().category("labor").money(10_000, 0).build(), None).await?;
-        let r = h
-            .store
-            .act(&clerk, v.id, &Command::RecordMoney { claimed: None, paid: Some(8_000), recovered: Some(5_000) })
-            .await;
-        let outstanding = h.store.get_case(&clerk, v.id).await?.money.outstanding;
-        assert!(r.is_err() && outstanding >= 0, "accepted: outstanding = 10000 − 8000 − 5000 = {outstanding}");
-        Ok(())
-    }
-);
+both!(recorded_money_never_leaves_a_negative_outstanding_amount, |h| async move {
+    let clerk = h.actor("clerk").await;
+    let (v, _) = h.store.register_case(&clerk, &reg().category("labor").money(10_000, 0).build(), None).await?;
+    let r = h
+        .store
+        .act(&clerk, v.id, &Command::RecordMoney { claimed: None, paid: Some(8_000), recovered: Some(5_000) })
+        .await;
+    let outstanding = h.store.get_case(&clerk, v.id).await?.money.outstanding;
+    assert!(r.is_err() && outstanding >= 0, "accepted: outstanding = 10000 − 8000 − 5000 = {outstanding}");
+    Ok(())
+});
