@@ -5,6 +5,7 @@ pub mod api;
 pub mod error;
 pub mod extract;
 pub mod openapi;
+pub mod ui;
 
 use std::time::Duration;
 
@@ -26,6 +27,7 @@ pub fn app(store: Store) -> Router {
     let state = AppState { store };
     Router::new()
         .merge(api::routes())
+        .merge(ui::routes())
         .fallback(error::not_found_fallback)
         .with_state(state)
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

@@ -1,0 +1,688 @@
+//! The pages. Each handler: read the session, call the store, render a template.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{Duration, NaiveDate};
+use xinfang_core::case::{local_date, Channel, PetitionType};
+use xinfang_core::lifecycle::State as CaseState;
+use xinfang_core::user::Role;
+use xinfang_core::Lang;
+use xinfang_store::cases::{CaseFilter, CaseSummary, CaseView};
+use xinfang_store::StoreError;
+
+use super::forms::{self, ActionForm, Pairs, RegForm};
+use super::msg::{messages, Messages};
+use super::{render, Staff, SESSION_COOKIE};
+use crate::AppState;
+
+/// What every signed-in page shows in its header.
+pub struct Base {
+    pub m: &'static Messages,
+    pub username: String,
+    pub role: &'static str,
+    pub unit: String,
+    pub csrf: String,
+    pub lang: &'static str,
+    pub can_register: bool,
+}
+
+impl Base {
+    fn of(staff: &Staff, unit_name: String) -> Base {
+        Base {
+            m: staff.m(),
+            username: staff.actor.username.clone(),
+            role: staff.actor.role.label_zh(),
+            unit: unit_name,
+            csrf: staff.csrf.clone(),
+            lang: if staff.lang == Lang::En { "en" } else { "zh-CN" },
+            can_register: xinfang_core::lifecycle::check_register(&staff.actor).is_ok(),
+        }
+    }
+}
+
+/// Unit and category names for display.
+struct Names {
+    units: BTreeMap<String, String>,
+    categories: BTreeMap<String, String>,
+}
+
+impl Names {
+    async fn load(app: &AppState) -> Result<Names, StoreError> {
+        let units = app.store.list_units().await?.into_iter().map(|u| (u.code, u.name)).collect();
+        let categories = app.store.list_categories().await?.into_iter().map(|c| (c.code, c.name)).collect();
+        Ok(Names { units, categories })
+    }
+    fn unit(&self, code: &str) -> String {
+        self.units.get(code).cloned().unwrap_or_else(|| code.to_string())
+    }
+    fn category(&self, code: &str) -> String {
+        self.categories.get(code).cloned().unwrap_or_else(|| code.to_string())
+    }
+}
+
+fn error_page(e: StoreError, lang: Lang) -> Response {
+    crate::error::ApiError::from_store(e, lang).into_response()
+}
+
+/// A row of a case table.
+pub struct Row {
+    pub id: i64,
+    pub number: String,
+    pub state: String,
+    pub category: String,
+    pub channel: String,
+    pub petitioner: String,
+    pub received: String,
+    pub lead: String,
+    pub due: String,
+    pub due_label: String,
+    pub overdue: bool,
+    pub due_soon: bool,
+    pub group: bool,
+}
+
+/// Days before a deadline that count as "due soon".
+const DUE_SOON_DAYS: i64 = 3;
+
+fn rows(items: Vec<CaseSummary>, names: &Names, today: NaiveDate) -> Vec<Row> {
+    items
+        .into_iter()
+        .map(|c| Row {
+            id: c.id,
+            number: c.number,
+            state: c.state_label,
+            category: names.category(&c.category),
+            channel: Channel::from_code(&c.channel).map(|x| x.label_zh()).unwrap_or("").to_string(),
+            petitioner: c.petitioner.unwrap_or_default(),
+            received: local_date(c.received_at).to_string(),
+            lead: c.lead_unit.as_deref().map(|u| names.unit(u)).unwrap_or_default(),
+            due: c.next_due_on.map(|d| d.to_string()).unwrap_or_default(),
+            due_label: c.next_due_name.as_deref().map(deadline_label).unwrap_or("").to_string(),
+            overdue: c.overdue,
+            due_soon: !c.overdue && c.next_due_on.is_some_and(|d| d <= today + Duration::days(DUE_SOON_DAYS)),
+            group: c.group,
+        })
+        .collect()
+}
+
+fn deadline_label(name: &str) -> &'static str {
+    match name {
+        "triage_by" => "分流",
+        "decide_by" => "受理告知",
+        "object_by" => "异议",
+        "report_by" => "交办结果报告",
+        "handle_by" => "办理",
+        "review_request_by" => "申请复查",
+        "review_by" => "复查",
+        "rereview_request_by" => "申请复核",
+        "rereview_by" => "复核",
+        "supervision_answer_by" => "督办回复",
+        _ => "",
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Login
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub m: &'static Messages,
+    pub lang: &'static str,
+    pub next: String,
+    pub username: String,
+    pub error: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Only local paths are followed after login (no open redirect).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+pub async fn login_page(headers: HeaderMap, Query(q): Query<NextQuery>) -> Response {
+    let lang = crate::extract::lang_of(&headers);
+    render(&LoginPage {
+        m: messages(lang),
+        lang: if lang == Lang::En { "en" } else { "zh-CN" },
+        next: safe_next(q.next.as_deref()),
+        username: String::new(),
+        error: None,
+    })
+}
+
+pub async fn login_submit(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let lang = crate::extract::lang_of(&headers);
+    let p = forms::parse_pairs(&body);
+    let username = forms::first(&p, "username").unwrap_or("").trim().to_string();
+    let password = forms::first(&p, "password").unwrap_or("");
+    let next = safe_next(forms::first(&p, "next"));
+    match app.store.login(&username, password).await {
+        Ok(t) => {
+            let cookie = format!("{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict", t.token);
+            ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
+        }
+        Err(StoreError::Unauthenticated) => render(&LoginPage {
+            m: messages(lang),
+            lang: if lang == Lang::En { "en" } else { "zh-CN" },
+            next,
+            username,
+            error: Some(messages(lang).login_failed.to_string()),
+        }),
+        Err(e) => error_page(e, lang),
+    }
+}
+
+pub async fn logout(State(app): State<AppState>, staff: Staff, body: Bytes) -> Response {
+    let p = forms::parse_pairs(&body);
+    if !staff.csrf_ok(forms::first(&p, "_csrf")) {
+        return staff.csrf_failed();
+    }
+    if let Err(e) = app.store.revoke_token(&staff.actor, &staff.token).await {
+        return error_page(e, staff.lang);
+    }
+    let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Home and lists
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    pub base: Base,
+    pub heading: &'static str,
+    pub rows: Vec<Row>,
+    pub total: i64,
+    pub overdue: i64,
+}
+
+/// 工作台: what this role works on first.
+pub async fn home(State(app): State<AppState>, staff: Staff) -> Response {
+    let m = staff.m();
+    let today = local_date(xinfang_store::now());
+    let (heading, filter) = match staff.actor.role {
+        Role::Clerk => (m.home_clerk, CaseFilter { from: Some(today), to: Some(today), ..Default::default() }),
+        Role::UnitStaff => (m.home_unit, CaseFilter { sort: Some("due".into()), ..Default::default() }),
+        Role::Leader => (m.home_leader, CaseFilter { sort: Some("due".into()), ..Default::default() }),
+        Role::Supervisor => (m.home_supervisor, CaseFilter { sort: Some("due".into()), ..Default::default() }),
+        _ => (m.home_other, CaseFilter::default()),
+    };
+    let result = async {
+        let names = Names::load(&app).await?;
+        let page = app.store.list_cases(&staff.actor, &filter).await?;
+        let overdue = app
+            .store
+            .list_cases(&staff.actor, &CaseFilter { overdue: Some(true), per_page: Some(1), ..Default::default() })
+            .await?
+            .total;
+        Ok::<_, StoreError>((names, page, overdue))
+    }
+    .await;
+    let (names, page, overdue) = match result {
+        Ok(x) => x,
+        Err(e) => return error_page(e, staff.lang),
+    };
+    // Unit staff see only open work in their inbox.
+    let items = if staff.actor.role == Role::UnitStaff {
+        page.items.into_iter().filter(|c| c.next_due_on.is_some()).collect()
+    } else {
+        page.items
+    };
+    let unit = names.unit(&staff.actor.unit_code);
+    render(&HomePage {
+        base: Base::of(&staff, unit),
+        heading,
+        rows: rows(items, &names, today),
+        total: page.total,
+        overdue,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+pub struct ListPage {
+    pub base: Base,
+    pub rows: Vec<Row>,
+    pub total: i64,
+    pub page: u32,
+    pub pages: u32,
+    pub query: String,
+    pub state: String,
+    pub overdue: bool,
+    pub states: Vec<(String, String)>,
+    pub prev_link: Option<String>,
+    pub next_link: Option<String>,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct ListQuery {
+    state: Option<String>,
+    overdue: Option<String>,
+    page: Option<u32>,
+    number: Option<String>,
+}
+
+pub async fn case_list(State(app): State<AppState>, staff: Staff, Query(q): Query<ListQuery>) -> Response {
+    // The number box in the header jumps straight to a case.
+    if let Some(n) = q.number.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        return match app.store.case_id_by_number(&staff.actor, n).await {
+            Ok(id) => Redirect::to(&format!("/cases/{id}")).into_response(),
+            Err(e) => error_page(e, staff.lang),
+        };
+    }
+    let state = q.state.clone().filter(|s| CaseState::from_code(s).is_some());
+    let overdue = q.overdue.as_deref() == Some("1");
+    let filter = CaseFilter {
+        state: state.clone(),
+        overdue: overdue.then_some(true),
+        page: q.page,
+        per_page: Some(50),
+        sort: Some(if overdue { "due" } else { "received" }.into()),
+        ..Default::default()
+    };
+    let today = local_date(xinfang_store::now());
+    let (names, page) = match async {
+        Ok::<_, StoreError>((Names::load(&app).await?, app.store.list_cases(&staff.actor, &filter).await?))
+    }
+    .await
+    {
+        Ok(x) => x,
+        Err(e) => return error_page(e, staff.lang),
+    };
+    let pages = (page.total.max(1) as u64).div_ceil(u64::from(page.per_page)).min(u64::from(u32::MAX)) as u32;
+    let mut query = String::new();
+    if let Some(s) = &state {
+        query.push_str(&format!("&state={s}"));
+    }
+    if overdue {
+        query.push_str("&overdue=1");
+    }
+    let link = |p: u32| format!("/cases?page={p}{query}");
+    let unit = names.unit(&staff.actor.unit_code);
+    render(&ListPage {
+        base: Base::of(&staff, unit),
+        total: page.total,
+        page: page.page,
+        pages,
+        prev_link: (page.page > 1).then(|| link(page.page - 1)),
+        next_link: (page.page < pages).then(|| link(page.page + 1)),
+        rows: rows(page.items, &names, today),
+        query: query.clone(),
+        state: state.unwrap_or_default(),
+        overdue,
+        states: CaseState::ALL.iter().map(|s| (s.code().to_string(), s.label_zh().to_string())).collect(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registration
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "register.html")]
+pub struct RegisterPage {
+    pub base: Base,
+    pub form: RegForm,
+    pub errors: BTreeMap<String, String>,
+    pub summary: Option<String>,
+    pub channels: Vec<(String, String)>,
+    pub types: Vec<(String, String)>,
+    pub categories: Vec<(String, String)>,
+    pub counties: Vec<(String, String)>,
+    pub units: Vec<(String, String)>,
+}
+
+impl RegisterPage {
+    pub fn err(&self, key: &str) -> &str {
+        self.errors.get(key).map(String::as_str).unwrap_or("")
+    }
+    pub fn has_err(&self, key: &str) -> bool {
+        self.errors.contains_key(key)
+    }
+    pub fn pkey(&self, i: &usize, f: &str) -> String {
+        format!("p{i}_{f}")
+    }
+}
+
+async fn register_page_for(
+    app: &AppState,
+    staff: &Staff,
+    form: RegForm,
+    errors: BTreeMap<String, String>,
+    summary: Option<String>,
+) -> Response {
+    let result =
+        async { Ok::<_, StoreError>((app.store.list_units().await?, app.store.list_categories().await?)) }.await;
+    let (units, cats) = match result {
+        Ok(x) => x,
+        Err(e) => return error_page(e, staff.lang),
+    };
+    let unit_name = units.iter().find(|u| u.code == staff.actor.unit_code).map(|u| u.name.clone()).unwrap_or_default();
+    render(&RegisterPage {
+        base: Base::of(staff, unit_name),
+        form,
+        errors,
+        summary,
+        channels: Channel::ALL.iter().map(|c| (c.code().to_string(), c.label_zh().to_string())).collect(),
+        types: PetitionType::ALL.iter().map(|c| (c.code().to_string(), c.label_zh().to_string())).collect(),
+        categories: cats.into_iter().map(|c| (c.code, c.name)).collect(),
+        counties: units.iter().filter(|u| u.kind == "county").map(|u| (u.code.clone(), u.name.clone())).collect(),
+        units: units.into_iter().map(|u| (u.code, u.name)).collect(),
+    })
+}
+
+pub async fn register_page(State(app): State<AppState>, staff: Staff) -> Response {
+    register_page_for(&app, &staff, RegForm::blank(), BTreeMap::new(), None).await
+}
+
+pub async fn register_submit(State(app): State<AppState>, staff: Staff, body: Bytes) -> Response {
+    let p = forms::parse_pairs(&body);
+    if !staff.csrf_ok(forms::first(&p, "_csrf")) {
+        return staff.csrf_failed();
+    }
+    let form = RegForm::from_pairs(&p);
+    let summary = Some(staff.m().fix_errors.to_string());
+    let input = match form.to_input() {
+        Ok(i) => i,
+        Err(errs) => {
+            let errors = forms::errors_by_key(&errs, staff.lang);
+            return register_page_for(&app, &staff, form, errors, summary).await;
+        }
+    };
+    // The form's own token makes a double-clicked save create one case.
+    let key = forms::first(&p, "_form").map(|k| format!("form-{k}"));
+    match app.store.register_case(&staff.actor, &input, key.as_deref()).await {
+        Ok((case, _)) => Redirect::to(&format!("/cases/{}", case.id)).into_response(),
+        Err(StoreError::Domain(d)) => {
+            let errors = forms::errors_by_key(d.fields(), staff.lang);
+            let summary = if errors.is_empty() { Some(d.message(staff.lang)) } else { summary };
+            register_page_for(&app, &staff, form, errors, summary).await
+        }
+        Err(e) => error_page(e, staff.lang),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The case page
+// ---------------------------------------------------------------------------------------------
+
+/// A timeline entry for display.
+pub struct TimelineEntry {
+    pub at: String,
+    pub actor: String,
+    pub unit: String,
+    pub label: &'static str,
+    pub details: Vec<(String, String)>,
+}
+
+fn event_label(kind: &str) -> &'static str {
+    match kind {
+        "registered" => "登记",
+        "accepted" => "受理",
+        "rejected" => "不予受理",
+        "forwarded" => "转送",
+        "assigned" => "交办",
+        "objected" => "提出异议",
+        "extended" => "延期",
+        "replied" => "出具处理意见",
+        "rated" => "满意度评价",
+        "rehandled" => "重新办理",
+        "review_requested" => "申请复查",
+        "review_decided" => "复查决定",
+        "rereview_requested" => "申请复核",
+        "rereview_decided" => "复核决定（终结）",
+        "closed" => "终结",
+        "money_recorded" => "记录金额",
+        "visit_recorded" => "重复来访",
+        "instructed" => "领导批示",
+        "supervised" => "督办",
+        "supervision_answered" => "督办回复",
+        _ => "",
+    }
+}
+
+fn detail_label(key: &str) -> &str {
+    match key {
+        "note" => "备注",
+        "reason" => "理由",
+        "legal_route" => "告知途径",
+        "unit" => "单位",
+        "lead" => "主办单位",
+        "assisting" => "协办单位",
+        "days" => "天数",
+        "approver" => "批准人",
+        "finding" => "核实认定",
+        "outcome" => "处理意见",
+        "opinion" => "意见",
+        "basis" => "依据",
+        "mediation_agreement" => "调解协议",
+        "stage" => "环节",
+        "rating" => "评价",
+        "decision" => "决定",
+        "text" => "批示",
+        "answer" => "回复",
+        "claimed" => "诉求金额（分）",
+        "paid" => "已支付（分）",
+        "recovered" => "已追回（分）",
+        "separation" => "诉访分离",
+        _ => key,
+    }
+}
+
+fn timeline(case: &CaseView, names: &Names) -> Vec<TimelineEntry> {
+    case.events
+        .iter()
+        .map(|e| {
+            let mut details = Vec::new();
+            if let Some(obj) = e.data.as_object() {
+                for (k, v) in obj {
+                    if k == "kind" || e.kind == "registered" {
+                        continue;
+                    }
+                    let text = match v {
+                        serde_json::Value::Null => continue,
+                        serde_json::Value::String(s) if k == "unit" || k == "lead" => names.unit(s),
+                        serde_json::Value::String(s) => code_label(s).unwrap_or(s).to_string(),
+                        serde_json::Value::Array(a) => {
+                            a.iter().filter_map(|x| x.as_str()).map(|x| names.unit(x)).collect::<Vec<_>>().join("、")
+                        }
+                        other => other.to_string(),
+                    };
+                    if !text.is_empty() {
+                        details.push((detail_label(k).to_string(), text));
+                    }
+                }
+            }
+            TimelineEntry {
+                at: e.at.with_timezone(&xinfang_core::case::china_offset()).format("%Y-%m-%d %H:%M").to_string(),
+                actor: e.actor.clone(),
+                unit: names.unit(&e.actor_unit),
+                label: event_label(&e.kind),
+                details,
+            }
+        })
+        .collect()
+}
+
+/// The Chinese label of an enumerated value on the timeline.
+fn code_label(code: &str) -> Option<&'static str> {
+    use xinfang_core::lifecycle::{Finding, Outcome, Rating, RatingStage, ReviewDecision, Separation};
+    Finding::from_code(code)
+        .map(|x| x.label_zh())
+        .or_else(|| Outcome::from_code(code).map(|x| x.label_zh()))
+        .or_else(|| Rating::from_code(code).map(|x| x.label_zh()))
+        .or_else(|| RatingStage::from_code(code).map(|x| x.label_zh()))
+        .or_else(|| ReviewDecision::from_code(code).map(|x| x.label_zh()))
+        .or_else(|| Separation::from_code(code).map(|x| x.label_zh()))
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+pub struct CasePage {
+    pub base: Base,
+    pub case: CaseView,
+    pub category: String,
+    pub channel: &'static str,
+    pub petition_type: &'static str,
+    pub county: String,
+    pub lead: String,
+    pub assisting: String,
+    pub accused_unit: String,
+    pub money: Option<(String, String, String, String)>,
+    pub timeline: Vec<TimelineEntry>,
+    pub forms: Vec<ActionForm>,
+    pub revealed: Option<(i64, String)>,
+    pub can_reveal: bool,
+}
+
+async fn case_page_for(
+    app: &AppState,
+    staff: &Staff,
+    id: i64,
+    failed: Option<ActionForm>,
+    revealed: Option<(i64, String)>,
+) -> Response {
+    let result =
+        async { Ok::<_, StoreError>((app.store.get_case(&staff.actor, id).await?, Names::load(app).await?)) }.await;
+    let (case, names) = match result {
+        Ok(x) => x,
+        Err(e) => return error_page(e, staff.lang),
+    };
+    let units: Vec<(String, String)> = names
+        .units
+        .iter()
+        .filter(|(code, _)| case.accused.unit.as_deref() != Some(code.as_str()) || case.petition_type != "accusation")
+        .map(|(c, n)| (c.clone(), n.clone()))
+        .collect();
+    let forms = case
+        .allowed_actions
+        .iter()
+        .filter_map(|a| xinfang_core::lifecycle::ACTIONS.iter().find(|x| *x == a).copied())
+        .map(|a| match &failed {
+            Some(f) if f.action == a => f.clone(),
+            _ => forms::action_form(a, &units),
+        })
+        .collect();
+    let money = (case.money.claimed != 0 || case.money.paid != 0 || case.money.recovered != 0).then(|| {
+        (
+            forms::fen_to_yuan(case.money.claimed),
+            forms::fen_to_yuan(case.money.paid),
+            forms::fen_to_yuan(case.money.recovered),
+            forms::fen_to_yuan(case.money.outstanding),
+        )
+    });
+    render(&CasePage {
+        base: Base::of(staff, names.unit(&staff.actor.unit_code)),
+        category: names.category(&case.category),
+        channel: Channel::from_code(&case.channel).map(|c| c.label_zh()).unwrap_or(""),
+        petition_type: PetitionType::from_code(&case.petition_type).map(|c| c.label_zh()).unwrap_or(""),
+        county: case.place.county.as_deref().map(|c| names.unit(c)).unwrap_or_default(),
+        lead: case.lead_unit.as_deref().map(|c| names.unit(c)).unwrap_or_default(),
+        assisting: case.assisting_units.iter().map(|c| names.unit(c)).collect::<Vec<_>>().join("、"),
+        accused_unit: case.accused.unit.as_deref().map(|c| names.unit(c)).unwrap_or_default(),
+        money,
+        timeline: timeline(&case, &names),
+        forms,
+        revealed,
+        can_reveal: xinfang_core::access::can_reveal_personal_data(&staff.actor),
+        case,
+    })
+}
+
+pub async fn case_page(State(app): State<AppState>, staff: Staff, Path(id): Path<String>) -> Response {
+    match id.parse::<i64>() {
+        Ok(id) => case_page_for(&app, &staff, id, None, None).await,
+        Err(_) => error_page(StoreError::NotFound { what: "信访事项" }, staff.lang),
+    }
+}
+
+pub async fn case_act(State(app): State<AppState>, staff: Staff, Path(id): Path<String>, body: Bytes) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(StoreError::NotFound { what: "信访事项" }, staff.lang);
+    };
+    let p: Pairs = forms::parse_pairs(&body);
+    if !staff.csrf_ok(forms::first(&p, "_csrf")) {
+        return staff.csrf_failed();
+    }
+    let action = forms::first(&p, "action").unwrap_or("");
+    let Some(action) = xinfang_core::lifecycle::ACTIONS.iter().find(|a| **a == action).copied() else {
+        return crate::error::ApiError::invalid(
+            staff.lang,
+            format!("未知操作「{action}」"),
+            format!("Unknown action '{action}'"),
+        )
+        .into_response();
+    };
+    let units: Vec<(String, String)> = match app.store.list_units().await {
+        Ok(u) => u.into_iter().map(|u| (u.code, u.name)).collect(),
+        Err(e) => return error_page(e, staff.lang),
+    };
+    let mut form = forms::action_form(action, &units);
+    form.fill(&p);
+    let lang = staff.lang;
+    let fail = |mut form: ActionForm, msg: String, fields: Vec<(String, String)>| {
+        form.set_errors(msg, &fields);
+        form
+    };
+    let json = match form.to_json() {
+        Ok(j) => j,
+        Err(errs) => {
+            let fields = errs.iter().map(|e| (e.field.clone(), e.message(lang).to_string())).collect();
+            let form = fail(form, staff.m().fix_errors.to_string(), fields);
+            return case_page_for(&app, &staff, id, Some(form), None).await;
+        }
+    };
+    let cmd = match serde_json::from_value(json) {
+        Ok(c) => c,
+        Err(e) => {
+            let msg = crate::extract::json_error(lang, &e).message;
+            let form = fail(form, msg, vec![]);
+            return case_page_for(&app, &staff, id, Some(form), None).await;
+        }
+    };
+    match app.store.act(&staff.actor, id, &cmd).await {
+        Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),
+        Err(StoreError::Domain(d)) => {
+            let fields = d.fields().iter().map(|f| (f.field.clone(), f.message(lang).to_string())).collect();
+            let form = fail(form, d.message(lang), fields);
+            case_page_for(&app, &staff, id, Some(form), None).await
+        }
+        Err(e) => error_page(e, lang),
+    }
+}
+
+pub async fn reveal(
+    State(app): State<AppState>,
+    staff: Staff,
+    Path((id, pid)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let (Ok(id), Ok(pid)) = (id.parse::<i64>(), pid.parse::<i64>()) else {
+        return error_page(StoreError::NotFound { what: "信访人" }, staff.lang);
+    };
+    let p = forms::parse_pairs(&body);
+    if !staff.csrf_ok(forms::first(&p, "_csrf")) {
+        return staff.csrf_failed();
+    }
+    let field = forms::first(&p, "field").unwrap_or("");
+    match app.store.reveal_personal_data(&staff.actor, id, pid, field).await {
+        Ok(value) => case_page_for(&app, &staff, id, None, Some((pid, value))).await,
+        Err(e) => error_page(e, staff.lang),
+    }
+}
