@@ -7,4 +7,5 @@ mod e2e {
     pub mod cli;
     pub mod harness;
     pub mod stories;
+    pub mod ui;
 }

@@ -1,0 +1,207 @@
+//! The staff pages over plain HTTP: sessions, CSRF, redirects, forms that keep what was typed.
+//! (The browser tests drive the same pages in Chromium.)
+
+use std::time::Duration;
+
+use crate::e2e::harness::{Env, Server, DEMO_PASSWORD};
+
+/// A client that does not follow redirects, so each answer can be checked.
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+async fn login(s: &Server, user: &str) -> String {
+    let r = client()
+        .post(format!("{}/login", s.base))
+        .form(&[("username", user), ("password", DEMO_PASSWORD), ("next", "/cases")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "login as {user}");
+    assert_eq!(r.headers()["location"], "/cases");
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    cookie.split(';').next().unwrap().to_string()
+}
+
+async fn page(s: &Server, cookie: &str, path: &str) -> (u16, String) {
+    let r = client().get(format!("{}{path}", s.base)).header("cookie", cookie).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+fn csrf_of(html: &str) -> String {
+    let i = html.find("name=\"_csrf\" value=\"").expect("a CSRF field") + 20;
+    html[i..i + 32].to_string()
+}
+
+fn form_token(html: &str) -> String {
+    let i = html.find("name=\"_form\" value=\"").expect("a form token") + 20;
+    html[i..].split('"').next().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_csrf_and_forms() {
+    let env = Env::new(crate::e2e::harness::Backend::Sqlite).unwrap();
+    let s = env.start(true);
+    let http = client();
+
+    // Without a session every page goes to the login page, and comes back afterwards.
+    let r = http.get(format!("{}/cases/new", s.base)).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/login?next=%2Fcases%2Fnew");
+    // Only local paths are followed after login.
+    let r = http
+        .post(format!("{}/login", s.base))
+        .form(&[("username", "clerk"), ("password", DEMO_PASSWORD), ("next", "//evil.example/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/");
+    let r = http
+        .post(format!("{}/login", s.base))
+        .form(&[("username", "clerk"), ("password", "wrong")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("用户名或密码不正确") && body.contains("value=\"clerk\""), "the username is kept");
+
+    let clerk = login(&s, "clerk").await;
+    let (status, html) = page(&s, &clerk, "/cases/new").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("信访登记"));
+    let csrf = csrf_of(&html);
+    let token = form_token(&html);
+
+    // A form without the session's CSRF token is refused and changes nothing.
+    let fields = |csrf: &str, id: &str| {
+        vec![
+            ("_csrf".to_string(), csrf.to_string()),
+            ("_form".to_string(), token.clone()),
+            ("p0_name".to_string(), "张三".to_string()),
+            ("p0_id".to_string(), id.to_string()),
+            ("p0_phone".to_string(), "13903510000".to_string()),
+            ("statement".to_string(), "小区供暖温度长期不达标。".to_string()),
+            ("category".to_string(), "construction".to_string()),
+            ("petition_type".to_string(), "grievance".to_string()),
+            ("channel".to_string(), "visit".to_string()),
+            ("county".to_string(), "140105".to_string()),
+            ("money_claimed".to_string(), "12.345".to_string()),
+        ]
+    };
+    let r = http
+        .post(format!("{}/cases/new", s.base))
+        .header("cookie", &clerk)
+        .form(&fields("0".repeat(32).as_str(), "11010519491231002X"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("页面已过期"));
+
+    // Errors are shown beside their fields and everything typed comes back.
+    let r = http
+        .post(format!("{}/cases/new", s.base))
+        .header("cookie", &clerk)
+        .form(&fields(&csrf, "110105194912310021"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("金额「12.345」无效"), "the amount error is shown");
+    let r = {
+        let mut f = fields(&csrf, "110105194912310021");
+        f.retain(|(k, _)| k != "money_claimed");
+        http.post(format!("{}/cases/new", s.base)).header("cookie", &clerk).form(&f).send().await.unwrap()
+    };
+    let html = r.text().await.unwrap();
+    assert!(html.contains("校验位不符"), "the ID error is shown");
+    assert!(html.contains("value=\"110105194912310021\""), "the typed ID is kept");
+    assert!(html.contains("小区供暖温度长期不达标。"), "the statement is kept");
+    assert!(html.contains("value=\"construction\" selected"), "the category is kept");
+
+    // Saved: redirected to the case page (post-redirect-get); saving the same form twice gives one case.
+    let mut ok = fields(&csrf, "11010519491231002X");
+    ok.retain(|(k, _)| k != "money_claimed");
+    let r1 = http.post(format!("{}/cases/new", s.base)).header("cookie", &clerk).form(&ok).send().await.unwrap();
+    assert_eq!(r1.status(), 303);
+    let location = r1.headers()["location"].to_str().unwrap().to_string();
+    let r2 = http.post(format!("{}/cases/new", s.base)).header("cookie", &clerk).form(&ok).send().await.unwrap();
+    assert_eq!(r2.headers()["location"].to_str().unwrap(), location, "a double click registers one case");
+    let (_, case) = page(&s, &clerk, &location).await;
+    assert!(case.contains("已登记待分流"));
+    assert!(case.contains("110***********002X"), "masked on the page");
+    assert!(!case.contains("11010519491231002X"), "never in full without a reveal");
+    assert!(case.contains("受理告知 15 日"), "deadline rules are shown");
+    assert!(case.contains("id=\"action-assign\""), "the clerk may assign it now");
+    assert!(!case.contains("id=\"action-reply\""), "…but not reply");
+
+    // An action with an error keeps the form open with the message beside the field.
+    let id: i64 = location.rsplit('/').next().unwrap().parse().unwrap();
+    let r = http
+        .post(format!("{}/cases/{id}/act", s.base))
+        .header("cookie", &clerk)
+        .form(&[("_csrf", csrf.as_str()), ("action", "reject"), ("reason", "属于诉讼事项")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("请填写信访人可以选择的途径"), "the missing legal route is named");
+    assert!(html.contains("属于诉讼事项"), "the typed reason is kept");
+    let r = http
+        .post(format!("{}/cases/{id}/act", s.base))
+        .header("cookie", &clerk)
+        .form(&[("_csrf", csrf.as_str()), ("action", "assign"), ("lead", "140105"), ("assisting", "zjj")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, case) = page(&s, &clerk, &format!("/cases/{id}")).await;
+    assert!(case.contains("已转送交办待受理"));
+
+    // Another county gets "not found" for the same page; the district sees it in its inbox.
+    let other = login(&s, "qingxu").await;
+    let (status, _) = page(&s, &other, &format!("/cases/{id}")).await;
+    assert_eq!(status, 404);
+    let district = login(&s, "xiaodian").await;
+    let (_, home) = page(&s, &district, "/").await;
+    assert!(home.contains(&format!("/cases/{id}")), "the routed case is in the district's inbox");
+
+    // Revealing is audited and shows the number once; the analyst has no reveal button.
+    let pid_at = case.find("/petitioners/").unwrap() + 13;
+    let pid: String = case[pid_at..].chars().take_while(|c| c.is_ascii_digit()).collect();
+    let r = http
+        .post(format!("{}/cases/{id}/petitioners/{pid}/reveal", s.base))
+        .header("cookie", &clerk)
+        .form(&[("_csrf", csrf.as_str()), ("field", "id_number")])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("11010519491231002X"));
+    let analyst = login(&s, "analyst").await;
+    let (_, seen) = page(&s, &analyst, &format!("/cases/{id}")).await;
+    assert!(!seen.contains("/reveal"));
+    assert!(seen.contains("张*"));
+
+    // Logging out needs the token too, and ends the session.
+    let r =
+        http.post(format!("{}/logout", s.base)).header("cookie", &clerk).form(&[("_csrf", "x")]).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let r = http
+        .post(format!("{}/logout", s.base))
+        .header("cookie", &clerk)
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (status, _) = page(&s, &clerk, "/").await;
+    assert_eq!(status, 303);
+}
