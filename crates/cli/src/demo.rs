@@ -67,6 +67,7 @@ pub async fn load(store: &Store) -> Result<()> {
             store.add_user(None, name, display, *role, unit, DEMO_PASSWORD).await?;
         }
     }
+    rota(store).await.context("demo duty rota")?;
     story_demolition(store).await.context("demo story: demolition compensation")?;
     story_wages(store).await.context("demo story: migrant workers' wages")?;
     store.set_setting(LOADED_KEY, &Utc::now().to_rfc3339()).await?;
@@ -234,6 +235,27 @@ async fn story_wages(store: &Store) -> Result<()> {
     ];
     for (actor, cmd, when) in steps {
         store.act_at(actor, id, &cmd, at(when)?).await.with_context(|| format!("step {}", cmd.action()))?;
+    }
+    Ok(())
+}
+
+/// Bureau leaders take one weekday each for leader reception (领导接访日), Monday to Friday.
+const LEADERS: [&str; 5] = ["赵建国", "钱志远", "孙丽华", "李卫东", "周正清"];
+
+/// The duty rota of the next eight weeks: leader of the day, duty lawyer, counselor, mediator.
+async fn rota(store: &Store) -> Result<()> {
+    use chrono::Datelike;
+    let today = xinfang_core::case::local_date(Utc::now());
+    for offset in 0..56 {
+        let day = today + chrono::Duration::days(offset);
+        let wd = day.weekday().num_days_from_monday() as usize;
+        if wd >= 5 {
+            continue;
+        }
+        store.set_duty(None, day, "leader", &[LEADERS[wd].to_string()]).await?;
+        store.set_duty(None, day, "lawyer", &[["吴涛", "郑律"][wd % 2].to_string()]).await?;
+        store.set_duty(None, day, "counselor", &["林静".to_string()]).await?;
+        store.set_duty(None, day, "mediator", &["马红".to_string()]).await?;
     }
     Ok(())
 }

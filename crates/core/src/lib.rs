@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod case;
 pub mod deadline;
 pub mod error;
+pub mod hall;
 pub mod lifecycle;
 pub mod petitioner;
 pub mod unit;

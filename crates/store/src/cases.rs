@@ -752,6 +752,19 @@ impl Store {
         let event = append_event(&mut tx, case_id, actor, now, &kind).await?;
         facts.apply(&event);
         write_state(&mut tx, case_id, &facts, &cal, &self.policy).await?;
+        // 分流: a visitor whose number was called to the platform now waits at the unit's window.
+        let routed_to = match &kind {
+            EventKind::Forwarded { unit, .. } => crate::units::unit_id(&mut tx, unit).await?,
+            EventKind::Assigned { lead, .. } => crate::units::unit_id(&mut tx, lead).await?,
+            _ => None,
+        };
+        if let Some(uid) = routed_to {
+            tx.execute(
+                "UPDATE hall_tickets SET status = 'routed', unit_id = $1, routed_at = $2 WHERE case_id = $3 AND status = 'called'",
+                args![uid, now, case_id],
+            )
+            .await?;
+        }
         crate::audit::append(
             &mut tx,
             Some(actor),

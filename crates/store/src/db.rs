@@ -146,6 +146,15 @@ impl Tx {
         }
     }
 
+    /// `FOR UPDATE SKIP LOCKED` on PostgreSQL: several nodes calling the next number never
+    /// take the same one. (SQLite's write transaction is already exclusive.)
+    pub fn skip_locked(&self) -> &'static str {
+        match self {
+            Tx::Sqlite(_) => "",
+            Tx::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+
     /// Serialise appends to the audit hash chain. On PostgreSQL a transaction-scoped advisory
     /// lock; on SQLite the write transaction (BEGIN IMMEDIATE) is already exclusive.
     pub async fn lock_audit_chain(&mut self) -> Result<(), StoreError> {

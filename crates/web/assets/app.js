@@ -68,3 +68,18 @@
     }
   });
 })();
+
+// The hall display follows the calls live: on each server-sent event it fetches the board.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var board = document.getElementById("board");
+    if (!board || !board.dataset.live || !window.EventSource) return;
+    var source = new EventSource(board.dataset.live);
+    source.addEventListener("call", function () {
+      fetch("/hall/display?fragment=1").then(function (r) { return r.text(); }).then(function (html) {
+        board.innerHTML = html;
+      });
+    });
+  });
+})();

@@ -205,3 +205,113 @@ async fn sessions_csrf_and_forms() {
     let (status, _) = page(&s, &clerk, "/").await;
     assert_eq!(status, 303);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hall_queue_and_live_display() {
+    let env = Env::new(crate::e2e::harness::Backend::Sqlite).unwrap();
+    let s = env.start(true);
+    let http = client();
+
+    // The display needs no login and shows who is on duty (the demo rota covers weekdays).
+    let r = http.get(format!("{}/hall/display", s.base)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("今日值班") && html.contains("值班局领导") && html.contains("暂无叫号"), "{html}");
+    use chrono::Datelike;
+    if xinfang_core::case::local_date(chrono::Utc::now()).weekday().num_days_from_monday() < 5 {
+        assert!(html.contains("林静"), "today's counselor from the demo rota");
+    }
+
+    // Listen to the display's event stream.
+    let mut events = http.get(format!("{}/hall/display/events", s.base)).send().await.unwrap();
+    assert_eq!(events.headers()["content-type"], "text/event-stream");
+
+    let clerk = login(&s, "clerk").await;
+    let (_, console) = page(&s, &clerk, "/hall").await;
+    let csrf = csrf_of(&console);
+    let r = http
+        .post(format!("{}/hall/issue", s.base))
+        .header("cookie", &clerk)
+        .form(&[("_csrf", csrf.as_str()), ("name", "王守田"), ("group", "on"), ("headcount", "10")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, ticket) = page(&s, &clerk, r.headers()["location"].to_str().unwrap()).await;
+    assert!(ticket.contains("B001") && ticket.contains("集体访 10 人"), "{ticket}");
+    let r = http
+        .post(format!("{}/hall/call", s.base))
+        .header("cookie", &clerk)
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/hall?called=B001");
+    let called = std::time::Instant::now();
+
+    // The event arrives without reloading anything.
+    let mut seen = String::new();
+    while !seen.contains("event: call") {
+        let chunk = tokio::time::timeout(Duration::from_secs(10), events.chunk())
+            .await
+            .expect("a call event")
+            .unwrap()
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    eprintln!("hall display event {} ms after the call", called.elapsed().as_millis());
+    let board = http.get(format!("{}/hall/display?fragment=1", s.base)).send().await.unwrap().text().await.unwrap();
+    assert!(board.contains("B001") && board.contains("登记分流台"), "{board}");
+    assert!(board.contains("王**") && !board.contains("王守田"), "only masked names on the display");
+
+    // Registering from the called number links it; assigning moves it to the unit's window.
+    let (_, console) = page(&s, &clerk, "/hall").await;
+    let link_at = console.find("/cases/new?ticket=").expect("a register link for the called number");
+    let link: String = console[link_at..].split('"').next().unwrap().to_string();
+    let (_, form) = page(&s, &clerk, &link).await;
+    assert!(form.contains("value=\"王守田\"") && form.contains("value=\"10\""), "name and headcount carry over");
+    let token = form_token(&form);
+    let ticket_id = link.rsplit('=').next().unwrap().to_string();
+    let r = http
+        .post(format!("{}/cases/new", s.base))
+        .header("cookie", &clerk)
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("_form", token.as_str()),
+            ("ticket", ticket_id.as_str()),
+            ("p0_name", "王守田"),
+            ("statement", "拆迁补偿款未到位"),
+            ("category", "expropriation"),
+            ("petition_type", "grievance"),
+            ("channel", "visit"),
+            ("county", "140121"),
+            ("headcount", "10"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let case = r.headers()["location"].to_str().unwrap().to_string();
+    let r = http
+        .post(format!("{}{case}/act", s.base))
+        .header("cookie", &clerk)
+        .form(&[("_csrf", csrf.as_str()), ("action", "assign"), ("lead", "140121")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let county = login(&s, "qingxu").await;
+    let (_, console) = page(&s, &county, "/hall").await;
+    assert!(console.contains("B001") && console.contains("待进驻单位接待"), "{console}");
+    let ccsrf = csrf_of(&console);
+    let r = http
+        .post(format!("{}/hall/call", s.base))
+        .header("cookie", &county)
+        .form(&[("_csrf", ccsrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/hall?called=B001");
+    let board = http.get(format!("{}/hall/display?fragment=1", s.base)).send().await.unwrap().text().await.unwrap();
+    assert!(board.contains("清徐县窗口"), "{board}");
+}

@@ -40,6 +40,8 @@ pub struct PersonRow {
 pub struct RegForm {
     /// Identifies this form: saving it twice (a double click) registers one case.
     pub token: String,
+    /// The hall queue ticket this registration is for, if any.
+    pub ticket: String,
     pub channel: String,
     pub petition_type: String,
     pub category: String,
@@ -100,6 +102,7 @@ impl RegForm {
             .collect();
         RegForm {
             token: get("_form"),
+            ticket: get("ticket"),
             channel: get("channel"),
             petition_type: get("petition_type"),
             category: get("category"),

@@ -3,6 +3,7 @@
 //! store operations as the API; no rule lives here.
 
 pub mod forms;
+pub mod hall;
 pub mod msg;
 pub mod pages;
 
@@ -31,6 +32,12 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}", get(pages::case_page))
         .route("/cases/{id}/act", post(pages::case_act))
         .route("/cases/{id}/petitioners/{pid}/reveal", post(pages::reveal))
+        .route("/hall", get(hall::console))
+        .route("/hall/issue", post(hall::issue))
+        .route("/hall/call", post(hall::call_next))
+        .route("/hall/tickets/{id}", get(hall::ticket_page).post(hall::move_ticket))
+        .route("/hall/display", get(hall::display))
+        .route("/hall/display/events", get(hall::display_events))
         .route(
             "/assets/app.css",
             get(|| async { asset("text/css; charset=utf-8", include_str!("../../assets/app.css")) }),

@@ -32,7 +32,7 @@ pub struct Base {
 }
 
 impl Base {
-    fn of(staff: &Staff, unit_name: String) -> Base {
+    pub(crate) fn of(staff: &Staff, unit_name: String) -> Base {
         Base {
             m: staff.m(),
             username: staff.actor.username.clone(),
@@ -387,8 +387,24 @@ async fn register_page_for(
     })
 }
 
-pub async fn register_page(State(app): State<AppState>, staff: Staff) -> Response {
-    register_page_for(&app, &staff, RegForm::blank(), BTreeMap::new(), None).await
+#[derive(serde::Deserialize, Default)]
+pub struct RegisterQuery {
+    ticket: Option<i64>,
+}
+
+pub async fn register_page(State(app): State<AppState>, staff: Staff, Query(q): Query<RegisterQuery>) -> Response {
+    let mut form = RegForm::blank();
+    if let Some(id) = q.ticket {
+        // Registering the visitor whose number was called: their name and group size carry over.
+        if let Ok(t) = app.store.ticket(id).await {
+            form.ticket = t.id.to_string();
+            form.headcount = if t.group_visit { t.headcount.to_string() } else { String::new() };
+            if let (Some(n), Some(row)) = (t.name, form.people.first_mut()) {
+                row.name = n;
+            }
+        }
+    }
+    register_page_for(&app, &staff, form, BTreeMap::new(), None).await
 }
 
 pub async fn register_submit(State(app): State<AppState>, staff: Staff, body: Bytes) -> Response {
@@ -408,7 +424,14 @@ pub async fn register_submit(State(app): State<AppState>, staff: Staff, body: By
     // The form's own token makes a double-clicked save create one case.
     let key = forms::first(&p, "_form").map(|k| format!("form-{k}"));
     match app.store.register_case(&staff.actor, &input, key.as_deref()).await {
-        Ok((case, _)) => Redirect::to(&format!("/cases/{}", case.id)).into_response(),
+        Ok((case, _)) => {
+            if let Ok(ticket) = form.ticket.parse::<i64>() {
+                if let Err(e) = app.store.link_ticket(&staff.actor, ticket, case.id).await {
+                    tracing::warn!(error = %e, ticket, case = case.id, "could not link the queue ticket to the case");
+                }
+            }
+            Redirect::to(&format!("/cases/{}", case.id)).into_response()
+        }
         Err(StoreError::Domain(d)) => {
             let errors = forms::errors_by_key(d.fields(), staff.lang);
             let summary = if errors.is_empty() { Some(d.message(staff.lang)) } else { summary };
