@@ -5,7 +5,7 @@
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use xinfang_core::case::{default_categories, Accused, Place, RegisterInput};
-use xinfang_core::lifecycle::{Command, Finding, Outcome, Rating, RatingStage};
+use xinfang_core::lifecycle::{Command, DecisionInput, Finding, Outcome, Rating, RatingStage};
 use xinfang_core::petitioner::{id_check_char, PetitionerInput};
 use xinfang_core::unit::taiyuan_demo_units;
 use xinfang_core::user::Role;
@@ -114,6 +114,47 @@ async fn story_demolition(store: &Store) -> Result<()> {
     let (case, _) =
         store.register_case_at(&clerk, &input, Some("demo-story-demolition"), at("2026-10-12T08:50:00+08:00")?).await?;
     let id = case.id;
+    // The county's stationed staff call in the responsible heads with a time limit to arrive.
+    store
+        .act_at(
+            &leader,
+            id,
+            &Command::SummonMeeting {
+                units: vec!["140121".into()],
+                arrive_by: Some(at("2026-10-12T09:45:00+08:00")?.into()),
+                place: "接待中心协调会议室".into(),
+            },
+            at("2026-10-12T09:00:00+08:00")?,
+        )
+        .await?;
+    store
+        .act_at(
+            &leader,
+            id,
+            &Command::HoldMeeting {
+                chair: "赵建国（值班局领导）".into(),
+                attendees:
+                    "信访群众代表 5 人；清徐县征收办、某镇政府负责人；县驻厅信访工作人员；市信访局接访人员，共 20 余人"
+                        .into(),
+                discussion: "听取群众诉求和县、镇情况汇报，经分析认定反映问题属实：补偿款和过渡费未按协议发放。".into(),
+                decisions: vec![
+                    DecisionInput {
+                        unit: "140121".into(),
+                        implementer: "分管副县长".into(),
+                        days: 60,
+                        content: "拿出补偿款和过渡费发放的具体方案，明确责任人，60 日内给群众答复".into(),
+                    },
+                    DecisionInput {
+                        unit: "ghzy".into(),
+                        implementer: "征收科科长".into(),
+                        days: 30,
+                        content: "核实征收补偿标准和资金拨付情况，书面报信访局".into(),
+                    },
+                ],
+            },
+            at("2026-10-12T10:20:00+08:00")?,
+        )
+        .await?;
     store
         .act_at(
             &leader,

@@ -4,6 +4,7 @@
 
 mod e2e {
     pub mod api;
+    pub mod browser;
     pub mod cli;
     pub mod harness;
     pub mod stories;

@@ -192,6 +192,9 @@ pub fn compute(f: &CaseFacts, cal: &Calendar, p: &Policy) -> Vec<Deadline> {
         let done = if f.state == State::Closed { f.closed_on } else { None };
         out.push(make("rereview_by", "复核", Duty, req, p.review_days, false, done));
     }
+    for t in &f.tasks {
+        out.push(make("task_by", "协调会决定事项", Duty, t.from, t.days, false, t.done_on));
+    }
     if let Some(sup) = f.supervised_on {
         out.push(make("supervision_answer_by", "督办回复", Duty, sup, p.supervision_days, false, None));
     }

@@ -214,10 +214,76 @@ pub enum Command {
         #[serde(default)]
         answer: String,
     },
+    /// 召集协调会 the leader summons the responsible units' heads, with a time to arrive
+    SummonMeeting {
+        #[serde(default)]
+        units: Vec<String>,
+        #[serde(default)]
+        arrive_by: Option<DateTime<chrono::FixedOffset>>,
+        #[serde(default)]
+        place: String,
+    },
+    /// 召开协调会 attendees, discussion and decisions; each decision becomes a task on the case
+    HoldMeeting {
+        #[serde(default)]
+        chair: String,
+        #[serde(default)]
+        attendees: String,
+        #[serde(default)]
+        discussion: String,
+        #[serde(default)]
+        decisions: Vec<DecisionInput>,
+    },
+    /// 落实 a decision of a coordination meeting carried out
+    CompleteTask {
+        /// 1-based number of the task on the case
+        #[serde(default)]
+        task: u32,
+        #[serde(default)]
+        note: String,
+    },
 }
 
+/// One decision of a coordination meeting: who is responsible (责任单位), who carries it out
+/// (落实人), what, and within how many days (counted by the statutory clock from the meeting).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DecisionInput {
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub implementer: String,
+    #[serde(default)]
+    pub days: u32,
+    #[serde(default)]
+    pub content: String,
+}
+
+/// A decision as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub unit: String,
+    pub implementer: String,
+    pub days: u32,
+    pub content: String,
+}
+
+/// A task from a coordination meeting, tracked on the case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Task {
+    pub unit: String,
+    pub implementer: String,
+    pub content: String,
+    pub from: NaiveDate,
+    pub days: u32,
+    pub done_on: Option<NaiveDate>,
+}
+
+/// Longest period a meeting may give a task.
+pub const MAX_TASK_DAYS: u32 = 365;
+
 /// Every action, in the order the lifecycle offers them.
-pub const ACTIONS: [&str; 19] = [
+pub const ACTIONS: [&str; 22] = [
     "accept",
     "reject",
     "forward",
@@ -237,6 +303,9 @@ pub const ACTIONS: [&str; 19] = [
     "instruct",
     "supervise",
     "answer_supervision",
+    "summon_meeting",
+    "hold_meeting",
+    "complete_task",
 ];
 
 /// The Chinese name of an action, for messages and buttons.
@@ -261,6 +330,9 @@ pub fn action_label_zh(action: &str) -> &'static str {
         "instruct" => "领导批示",
         "supervise" => "督办",
         "answer_supervision" => "督办回复",
+        "summon_meeting" => "召集协调会",
+        "hold_meeting" => "召开协调会",
+        "complete_task" => "落实协调会决定",
         _ => "未知操作",
     }
 }
@@ -287,6 +359,9 @@ impl Command {
             Command::Instruct { .. } => "instruct",
             Command::Supervise { .. } => "supervise",
             Command::AnswerSupervision { .. } => "answer_supervision",
+            Command::SummonMeeting { .. } => "summon_meeting",
+            Command::HoldMeeting { .. } => "hold_meeting",
+            Command::CompleteTask { .. } => "complete_task",
         }
     }
 }
@@ -388,6 +463,21 @@ pub enum EventKind {
     SupervisionAnswered {
         answer: String,
     },
+    MeetingSummoned {
+        units: Vec<String>,
+        arrive_by: Option<DateTime<Utc>>,
+        place: String,
+    },
+    MeetingHeld {
+        chair: String,
+        attendees: String,
+        discussion: String,
+        decisions: Vec<Decision>,
+    },
+    TaskCompleted {
+        task: u32,
+        note: String,
+    },
 }
 
 impl EventKind {
@@ -413,6 +503,9 @@ impl EventKind {
             EventKind::Instructed { .. } => "instructed",
             EventKind::Supervised { .. } => "supervised",
             EventKind::SupervisionAnswered { .. } => "supervision_answered",
+            EventKind::MeetingSummoned { .. } => "meeting_summoned",
+            EventKind::MeetingHeld { .. } => "meeting_held",
+            EventKind::TaskCompleted { .. } => "task_completed",
         }
     }
 }
@@ -480,6 +573,9 @@ pub struct CaseFacts {
     /// 督办 issued and not yet answered: the date it was issued.
     pub supervised_on: Option<NaiveDate>,
     pub supervision_count: u32,
+    /// Tasks decided by coordination meetings, numbered from 1 in order.
+    pub tasks: Vec<Task>,
+    pub meetings_held: u32,
 }
 
 impl CaseFacts {
@@ -564,6 +660,8 @@ impl CaseFacts {
             repeat_visits: 0,
             supervised_on: None,
             supervision_count: 0,
+            tasks: vec![],
+            meetings_held: 0,
         })
     }
 
@@ -666,12 +764,45 @@ impl CaseFacts {
                 self.supervision_count += 1;
             }
             EventKind::SupervisionAnswered { .. } => self.supervised_on = None,
+            EventKind::MeetingSummoned { .. } => {}
+            EventKind::MeetingHeld { decisions, .. } => {
+                self.meetings_held += 1;
+                for d in decisions {
+                    self.tasks.push(Task {
+                        unit: d.unit.clone(),
+                        implementer: d.implementer.clone(),
+                        content: d.content.clone(),
+                        from: on,
+                        days: d.days,
+                        done_on: None,
+                    });
+                }
+            }
+            EventKind::TaskCompleted { task, .. } => {
+                if let Some(t) = (*task as usize).checked_sub(1).and_then(|i| self.tasks.get_mut(i)) {
+                    t.done_on = Some(on);
+                }
+            }
         }
     }
 
-    /// Units the case currently involves as handler (lead or assisting).
+    /// Units the case currently involves: lead, assisting, or responsible for a meeting's decision.
     pub fn involves_unit(&self, unit: &str) -> bool {
-        self.lead_unit.as_deref() == Some(unit) || self.assisting_units.iter().any(|u| u == unit)
+        self.lead_unit.as_deref() == Some(unit)
+            || self.assisting_units.iter().any(|u| u == unit)
+            || self.tasks.iter().any(|t| t.unit == unit)
+    }
+
+    /// Every unit working on the case besides the lead: assisting units, then units a
+    /// coordination meeting made responsible for a decision (in that order, without repeats).
+    pub fn working_units(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for u in self.assisting_units.iter().chain(self.tasks.iter().map(|t| &t.unit)) {
+            if self.lead_unit.as_deref() != Some(u.as_str()) && !out.contains(u) {
+                out.push(u.clone());
+            }
+        }
+        out
     }
 
     /// The unit that must act now: the lead unit once routed or decided, else the bureau.
@@ -761,6 +892,12 @@ pub fn states_for(action: &str) -> &'static [State] {
             &[Registered, Routed, Rejected, Accepted, Replied, ReviewRequested, Reviewed, RereviewRequested, Closed]
         }
         "supervise" => &[Routed, Accepted],
+        "summon_meeting" | "hold_meeting" => {
+            &[Registered, Routed, Accepted, Replied, ReviewRequested, Reviewed, RereviewRequested]
+        }
+        "complete_task" => {
+            &[Registered, Routed, Accepted, Replied, ReviewRequested, Reviewed, RereviewRequested, Closed]
+        }
         "answer_supervision" => &[Routed, Accepted, Replied, ReviewRequested, Reviewed, RereviewRequested],
         _ => &[],
     }
@@ -791,6 +928,12 @@ pub fn check(action: &'static str, facts: &CaseFacts, actor: &Actor, ctx: &Conte
         "decide_review" | "decide_rereview" | "instruct" => actor.is_bureau() && actor.role == Role::Leader,
         "record_money" => is_bureau_staff(actor) || handler,
         "answer_supervision" => handler,
+        "summon_meeting" | "hold_meeting" => actor.is_bureau() && actor.role == Role::Leader,
+        "complete_task" => {
+            is_bureau_staff(actor)
+                || (actor.role == Role::UnitStaff
+                    && facts.tasks.iter().any(|t| t.done_on.is_none() && t.unit == actor.unit_code))
+        }
         _ => false,
     };
     if !allowed {
@@ -869,6 +1012,12 @@ pub fn check(action: &'static str, facts: &CaseFacts, actor: &Actor, ctx: &Conte
             return Err(window_closed(
                 "本案已有一份督办尚未回复，请先等待书面回复".to_string(),
                 "A supervision order on this case is still unanswered".to_string(),
+            ));
+        }
+        "complete_task" if facts.tasks.iter().all(|t| t.done_on.is_some()) => {
+            return Err(window_closed(
+                "本案没有待落实的协调会决定".to_string(),
+                "There is no open task from a coordination meeting".to_string(),
             ));
         }
         "answer_supervision" if facts.supervised_on.is_none() => {
@@ -1139,6 +1288,98 @@ pub fn decide(facts: &CaseFacts, actor: &Actor, cmd: &Command, ctx: &Context) ->
         Command::AnswerSupervision { answer } => EventKind::SupervisionAnswered {
             answer: required(&mut e, "answer", answer, "书面回复内容", "The answer"),
         },
+        Command::SummonMeeting { units, arrive_by, place } => {
+            if units.is_empty() {
+                e.add("units", "required", "请选择要召集的责任单位", "Choose the units to summon");
+            }
+            let mut seen: Vec<String> = Vec::new();
+            for (i, u) in units.iter().enumerate() {
+                let u = u.trim().to_string();
+                let field = format!("units[{i}]");
+                unit_exists(&mut e, &field, &u);
+                not_accused(&mut e, &field, &u);
+                if !seen.contains(&u) {
+                    seen.push(u);
+                }
+            }
+            if let Some(t) = arrive_by {
+                if t.with_timezone(&Utc) < ctx.now {
+                    e.add(
+                        "arrive_by",
+                        "in_the_past",
+                        "限时到达的时间不能早于现在",
+                        "The time to arrive cannot be in the past",
+                    );
+                }
+            }
+            EventKind::MeetingSummoned {
+                units: seen,
+                arrive_by: arrive_by.map(|t| t.with_timezone(&Utc)),
+                place: place.trim().to_string(),
+            }
+        }
+        Command::HoldMeeting { chair, attendees, discussion, decisions } => {
+            let chair = required(&mut e, "chair", chair, "主持人", "The chair");
+            let attendees =
+                required(&mut e, "attendees", attendees, "参会人员（信访人、单位、工作人员）", "The attendees");
+            let discussion = required(&mut e, "discussion", discussion, "会议情况", "The discussion");
+            if decisions.is_empty() {
+                e.add(
+                    "decisions",
+                    "required",
+                    "协调会须明确至少一项决定：由谁负责、谁落实、何时办结",
+                    "A meeting records at least one decision: who is responsible, who carries it out, by when",
+                );
+            }
+            let mut out = Vec::new();
+            for (i, d) in decisions.iter().enumerate() {
+                let p = format!("decisions[{i}]");
+                let unit = d.unit.trim().to_string();
+                if unit.is_empty() {
+                    e.add(&format!("{p}.unit"), "required", "请选择责任单位", "Choose the responsible unit");
+                } else {
+                    unit_exists(&mut e, &format!("{p}.unit"), &unit);
+                    not_accused(&mut e, &format!("{p}.unit"), &unit);
+                }
+                let implementer =
+                    required(&mut e, &format!("{p}.implementer"), &d.implementer, "落实人", "The implementer");
+                let content = required(&mut e, &format!("{p}.content"), &d.content, "决定事项", "The decision");
+                if d.days == 0 || d.days > MAX_TASK_DAYS {
+                    e.add(
+                        &format!("{p}.days"),
+                        "bad_days",
+                        format!("办结期限应为 1 至 {MAX_TASK_DAYS} 日"),
+                        format!("The period is 1 to {MAX_TASK_DAYS} days"),
+                    );
+                }
+                out.push(Decision { unit, implementer, days: d.days, content });
+            }
+            EventKind::MeetingHeld { chair, attendees, discussion, decisions: out }
+        }
+        Command::CompleteTask { task, note } => {
+            let open = (*task as usize).checked_sub(1).and_then(|i| facts.tasks.get(i));
+            match open {
+                None => {
+                    e.add("task", "unknown_task", format!("没有第 {task} 项决定"), format!("There is no task {task}"))
+                }
+                Some(t) if t.done_on.is_some() => e.add(
+                    "task",
+                    "task_done",
+                    format!("第 {task} 项决定已经落实"),
+                    format!("Task {task} is already done"),
+                ),
+                Some(t) if actor.role == Role::UnitStaff && t.unit != actor.unit_code => e.add(
+                    "task",
+                    "task_of_another_unit",
+                    format!("第 {task} 项决定由「{}」负责落实，不是本单位", t.unit),
+                    format!("Task {task} is for unit '{}', not yours", t.unit),
+                ),
+                Some(_) => {}
+            }
+            EventKind::TaskCompleted {
+                task: *task, note: required(&mut e, "note", note, "落实情况", "What was done")
+            }
+        }
     };
     e.into_result()?;
     Ok(kind)

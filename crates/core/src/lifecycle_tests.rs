@@ -305,6 +305,26 @@ fn answer_supervision() -> Command {
 }
 
 /// A command with valid input for every action.
+fn summon_meeting() -> Command {
+    Command::SummonMeeting { units: vec!["140121".into()], arrive_by: None, place: "三楼会议室".into() }
+}
+fn hold_meeting(days: u32) -> Command {
+    Command::HoldMeeting {
+        chair: "赵建国".into(),
+        attendees: "村民代表五人、县征收办、镇政府、信访局".into(),
+        discussion: "经分析认定反映问题属实".into(),
+        decisions: vec![DecisionInput {
+            unit: "140121".into(),
+            implementer: "分管副县长".into(),
+            days,
+            content: "拿出补偿款发放方案并给群众答复".into(),
+        }],
+    }
+}
+fn complete_task(task: u32) -> Command {
+    Command::CompleteTask { task, note: "补偿款已发放".into() }
+}
+
 fn sample(action: &str) -> Command {
     match action {
         "accept" => accept(),
@@ -326,6 +346,9 @@ fn sample(action: &str) -> Command {
         "instruct" => instruct("请清徐县主要负责同志牵头，60日内解决"),
         "supervise" => supervise(),
         "answer_supervision" => answer_supervision(),
+        "summon_meeting" => summon_meeting(),
+        "hold_meeting" => hold_meeting(60),
+        "complete_task" => complete_task(1),
         other => panic!("no sample for {other}"),
     }
 }
@@ -408,7 +431,18 @@ fn case_in(w: &World, state: State) -> Case {
 fn expected_actions(state: State) -> Vec<&'static str> {
     match state {
         State::Registered => {
-            vec!["accept", "reject", "forward", "assign", "record_money", "record_visit", "instruct"]
+            vec![
+                "accept",
+                "reject",
+                "forward",
+                "assign",
+                "record_money",
+                "record_visit",
+                "instruct",
+                "summon_meeting",
+                "hold_meeting",
+                "complete_task",
+            ]
         }
         State::Routed => vec![
             "accept",
@@ -419,6 +453,9 @@ fn expected_actions(state: State) -> Vec<&'static str> {
             "instruct",
             "supervise",
             "answer_supervision",
+            "summon_meeting",
+            "hold_meeting",
+            "complete_task",
         ],
         State::Rejected => vec!["rate", "record_visit"],
         State::Accepted => vec![
@@ -430,6 +467,9 @@ fn expected_actions(state: State) -> Vec<&'static str> {
             "instruct",
             "supervise",
             "answer_supervision",
+            "summon_meeting",
+            "hold_meeting",
+            "complete_task",
         ],
         State::Replied => vec![
             "rate",
@@ -440,17 +480,51 @@ fn expected_actions(state: State) -> Vec<&'static str> {
             "record_visit",
             "instruct",
             "answer_supervision",
+            "summon_meeting",
+            "hold_meeting",
+            "complete_task",
         ],
         State::ReviewRequested => {
-            vec!["rate", "decide_review", "record_money", "record_visit", "instruct", "answer_supervision"]
+            vec![
+                "rate",
+                "decide_review",
+                "record_money",
+                "record_visit",
+                "instruct",
+                "answer_supervision",
+                "summon_meeting",
+                "hold_meeting",
+                "complete_task",
+            ]
         }
         State::Reviewed => {
-            vec!["rate", "request_rereview", "close", "record_money", "record_visit", "instruct", "answer_supervision"]
+            vec![
+                "rate",
+                "request_rereview",
+                "close",
+                "record_money",
+                "record_visit",
+                "instruct",
+                "answer_supervision",
+                "summon_meeting",
+                "hold_meeting",
+                "complete_task",
+            ]
         }
         State::RereviewRequested => {
-            vec!["rate", "decide_rereview", "record_money", "record_visit", "instruct", "answer_supervision"]
+            vec![
+                "rate",
+                "decide_rereview",
+                "record_money",
+                "record_visit",
+                "instruct",
+                "answer_supervision",
+                "summon_meeting",
+                "hold_meeting",
+                "complete_task",
+            ]
         }
-        State::Closed => vec!["rate", "record_visit"],
+        State::Closed => vec!["rate", "record_visit", "complete_task"],
     }
 }
 
@@ -678,7 +752,17 @@ fn story1_instruct_assign_accept() {
     assert_eq!(c.allowed(&w, &cl, t), ["accept", "reject", "forward", "assign", "record_money", "record_visit"]);
     assert_eq!(
         c.allowed(&w, &ld, t),
-        ["accept", "reject", "forward", "assign", "record_money", "record_visit", "instruct"]
+        [
+            "accept",
+            "reject",
+            "forward",
+            "assign",
+            "record_money",
+            "record_visit",
+            "instruct",
+            "summon_meeting",
+            "hold_meeting"
+        ]
     );
     assert_eq!(c.allowed(&w, &sv, t), ["accept", "reject", "forward", "assign", "record_money", "record_visit"]);
     for nobody in [analyst(), admin(), duty_staff(), qx.clone(), xd.clone()] {
@@ -711,7 +795,10 @@ fn story1_instruct_assign_accept() {
     assert!(c.allowed(&w, &gh, t).is_empty(), "the assisting unit does not decide acceptance");
     assert!(c.allowed(&w, &xd, t).is_empty());
     assert_eq!(c.allowed(&w, &cl, t), ["record_money", "record_visit"]);
-    assert_eq!(c.allowed(&w, &ld, t), ["record_money", "record_visit", "instruct", "supervise"]);
+    assert_eq!(
+        c.allowed(&w, &ld, t),
+        ["record_money", "record_visit", "instruct", "supervise", "summon_meeting", "hold_meeting"]
+    );
     assert_eq!(c.allowed(&w, &sv, t), ["record_money", "record_visit", "supervise"]);
 
     // triage done on 04-21, within its period.
@@ -748,7 +835,10 @@ fn story1_instruct_assign_accept() {
     let t = cst("2026-04-22 09:00");
     assert_eq!(c.allowed(&w, &qx, t), ["extend", "reply", "rate", "record_money", "record_visit"]);
     assert_eq!(c.allowed(&w, &cl, t), ["rate", "record_money", "record_visit"]);
-    assert_eq!(c.allowed(&w, &ld, t), ["rate", "record_money", "record_visit", "instruct", "supervise"]);
+    assert_eq!(
+        c.allowed(&w, &ld, t),
+        ["rate", "record_money", "record_visit", "instruct", "supervise", "summon_meeting", "hold_meeting"]
+    );
     assert_eq!(c.allowed(&w, &sv, t), ["rate", "record_money", "record_visit", "supervise"]);
     assert!(c.allowed(&w, &gh, t).is_empty());
     assert!(c.allowed(&w, &xd, t).is_empty());
@@ -953,17 +1043,17 @@ fn not_allowed_message_in_full() {
     let err = c.attempt(&w, &leader(), cst("2026-04-20 11:00"), &reply(Finding::True, Outcome::Support)).unwrap_err();
     assert_eq!(
         err.message(Lang::Zh),
-        "案件当前状态为「已登记待分流」，不能执行「出具处理意见」。当前可执行：受理、不予受理、转送、交办、记录金额、记录重复来访、领导批示"
+        "案件当前状态为「已登记待分流」，不能执行「出具处理意见」。当前可执行：受理、不予受理、转送、交办、记录金额、记录重复来访、领导批示、召集协调会、召开协调会、落实协调会决定"
     );
     assert_eq!(
         err.message(Lang::En),
-        "The case is in state 'registered'; 'reply' is not allowed now. Allowed now: accept, reject, forward, assign, record_money, record_visit, instruct"
+        "The case is in state 'registered'; 'reply' is not allowed now. Allowed now: accept, reject, forward, assign, record_money, record_visit, instruct, summon_meeting, hold_meeting, complete_task"
     );
     let c = closed(&w);
     let err = c.attempt(&w, &leader(), cst("2026-08-11 09:00"), &close()).unwrap_err();
     assert_eq!(
         err.message(Lang::Zh),
-        "案件当前状态为「已终结」，不能执行「终结」。当前可执行：满意度评价、记录重复来访"
+        "案件当前状态为「已终结」，不能执行「终结」。当前可执行：满意度评价、记录重复来访、落实协调会决定"
     );
 }
 
@@ -1671,7 +1761,7 @@ fn review_and_rereview_then_closed_for_good() {
     assert_eq!(c.next_due(&w), Some("review_by"));
     assert_eq!(
         c.allowed(&w, &ld, cst("2026-06-21 10:00")),
-        ["rate", "decide_review", "record_money", "record_visit", "instruct"]
+        ["rate", "decide_review", "record_money", "record_visit", "instruct", "summon_meeting", "hold_meeting"]
     );
     assert_forbidden(c.attempt(&w, &sv, cst("2026-07-10 10:00"), &decide_review(ReviewDecision::Uphold)));
 
@@ -1960,6 +2050,21 @@ fn command_for(action: &str, v: u8) -> Command {
         "instruct" => Command::Instruct { text: text("批示") },
         "supervise" => Command::Supervise { note: text("督办") },
         "answer_supervision" => Command::AnswerSupervision { answer: text("回复") },
+        "summon_meeting" => {
+            Command::SummonMeeting { units: vec![pick(v / 3)], arrive_by: None, place: text("会议室") }
+        }
+        "hold_meeting" => Command::HoldMeeting {
+            chair: text("局领导"),
+            attendees: text("信访群众、县相关部门负责人"),
+            discussion: text("认定属实"),
+            decisions: vec![DecisionInput {
+                unit: pick(v / 3),
+                implementer: text("副县长"),
+                days: [0, 15, 60, 400][usize::from(v) % 4],
+                content: text("拿出方案"),
+            }],
+        },
+        "complete_task" => Command::CompleteTask { task: u32::from(v % 3), note: text("已落实") },
         other => panic!("unknown action {other}"),
     }
 }
@@ -2261,6 +2366,9 @@ fn kind_action(kind: &EventKind) -> &'static str {
         "instructed" => "instruct",
         "supervised" => "supervise",
         "supervision_answered" => "answer_supervision",
+        "meeting_summoned" => "summon_meeting",
+        "meeting_held" => "hold_meeting",
+        "task_completed" => "complete_task",
         other => panic!("no action records {other}"),
     }
 }
@@ -2322,6 +2430,28 @@ fn api_examples() -> Vec<(&'static str, Command)> {
         (r#"{"action":"instruct","text":"批示"}"#, instruct("批示")),
         (r#"{"action":"supervise","note":"督办"}"#, Command::Supervise { note: "督办".into() }),
         (r#"{"action":"answer_supervision","answer":"回复"}"#, Command::AnswerSupervision { answer: "回复".into() }),
+        (
+            r#"{"action":"summon_meeting","units":["140121"],"place":"三楼会议室"}"#,
+            Command::SummonMeeting { units: vec!["140121".into()], arrive_by: None, place: "三楼会议室".into() },
+        ),
+        (
+            r#"{"action":"hold_meeting","chair":"赵建国","attendees":"村民代表、县征收办","discussion":"属实","decisions":[{"unit":"140121","implementer":"副县长","days":60,"content":"拿出方案"}]}"#,
+            Command::HoldMeeting {
+                chair: "赵建国".into(),
+                attendees: "村民代表、县征收办".into(),
+                discussion: "属实".into(),
+                decisions: vec![DecisionInput {
+                    unit: "140121".into(),
+                    implementer: "副县长".into(),
+                    days: 60,
+                    content: "拿出方案".into(),
+                }],
+            },
+        ),
+        (
+            r#"{"action":"complete_task","task":1,"note":"已发放"}"#,
+            Command::CompleteTask { task: 1, note: "已发放".into() },
+        ),
     ]
 }
 
@@ -2424,4 +2554,69 @@ fn the_bureau_is_not_an_assisting_unit() {
     let c = register(&w, &farmers_input(), &clerk(), cst("2026-04-20 09:00"));
     let res = c.attempt(&w, &clerk(), cst("2026-04-20 10:00"), &assign("140121", &["xfj"]));
     assert_eq!(field_codes(res), fields(&[("assisting[0]", "route_to_self")]));
+}
+
+#[test]
+fn coordination_meeting_decisions_become_tracked_tasks() {
+    // Story 1: the leader summons the county, holds the meeting the same morning and fixes who is
+    // responsible, who carries it out and by when (60 days).
+    let w = World::new();
+    let mut c = registered(&w);
+    c.run(&w, &leader(), cst("2026-04-20 10:05"), summon_meeting());
+    let res = c.attempt(
+        &w,
+        &leader(),
+        cst("2026-04-20 10:10"),
+        &Command::HoldMeeting {
+            chair: "赵建国".into(),
+            attendees: " ".into(),
+            discussion: "x".into(),
+            decisions: vec![],
+        },
+    );
+    assert_eq!(field_codes(res), fields(&[("attendees", "required"), ("decisions", "required")]));
+    let res = c.attempt(
+        &w,
+        &leader(),
+        cst("2026-04-20 10:10"),
+        &Command::HoldMeeting {
+            chair: "赵建国".into(),
+            attendees: "村民".into(),
+            discussion: "属实".into(),
+            decisions: vec![DecisionInput {
+                unit: "nope".into(),
+                implementer: "".into(),
+                days: 0,
+                content: "x".into(),
+            }],
+        },
+    );
+    assert_eq!(
+        field_codes(res),
+        fields(&[
+            ("decisions[0].unit", "unknown_unit"),
+            ("decisions[0].implementer", "required"),
+            ("decisions[0].days", "bad_days")
+        ])
+    );
+    assert_forbidden(c.attempt(&w, &clerk(), cst("2026-04-20 10:10"), &hold_meeting(60)));
+    c.run(&w, &leader(), cst("2026-04-20 11:00"), hold_meeting(60));
+    assert_eq!(c.facts.meetings_held, 1);
+    assert_eq!(c.facts.state, State::Registered, "a meeting does not change the state");
+    // 04-20 + 60 days = 06-19, the 端午 holiday (06-19..06-21) → Monday 06-22.
+    let task = c.dl(&w, "task_by");
+    assert_deadline(&task, day(2026, 4, 20), 60, day(2026, 6, 22), Some(day(2026, 6, 19)), None);
+    // The county made responsible now works on the case and sees it.
+    assert!(c.facts.involves_unit("140121"));
+    assert_eq!(c.facts.working_units(), ["140121"]);
+    assert!(access::can_see(&staff("140121"), &c.facts));
+    assert!(!access::can_see(&staff("140105"), &c.facts));
+    // Only that county (or the bureau) records it done; another unit is told whose task it is.
+    let res = c.attempt(&w, &staff("140105"), cst("2026-05-01 10:00"), &complete_task(1));
+    assert_forbidden(res);
+    let res = c.attempt(&w, &staff("140121"), cst("2026-05-01 10:00"), &complete_task(2));
+    assert_eq!(field_codes(res), fields(&[("task", "unknown_task")]));
+    c.run(&w, &staff("140121"), cst("2026-06-10 10:00"), complete_task(1));
+    assert_eq!(c.dl(&w, "task_by").completed_on, Some(day(2026, 6, 10)));
+    assert_window_closed(c.attempt(&w, &clerk(), cst("2026-06-11 10:00"), &complete_task(1)));
 }

@@ -81,6 +81,20 @@ pub struct EventView {
     pub data: serde_json::Value,
 }
 
+/// A decision of a coordination meeting, tracked on the case (落实情况).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TaskView {
+    /// 1-based number, as `complete_task` takes it.
+    pub number: u32,
+    pub unit: String,
+    pub implementer: String,
+    pub content: String,
+    pub due: NaiveDate,
+    pub done_on: Option<NaiveDate>,
+    pub overdue: bool,
+}
+
 /// Amounts in fen (分).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -130,6 +144,8 @@ pub struct CaseView {
     pub next_due: Option<DeadlineView>,
     pub overdue: bool,
     pub events: Vec<EventView>,
+    /// Decisions of coordination meetings and whether they were carried out.
+    pub tasks: Vec<TaskView>,
     /// What this actor may do now.
     pub allowed_actions: Vec<String>,
 }
@@ -353,8 +369,9 @@ async fn write_state(
         ],
     )
     .await?;
+    // The units working on the case besides the lead: they see it (the store's scope reads this table).
     tx.execute("DELETE FROM case_assisting_units WHERE case_id = $1", args![case_id]).await?;
-    for code in &facts.assisting_units {
+    for code in &facts.working_units() {
         if let Some(uid) = crate::units::unit_id(tx, code).await? {
             tx.execute("INSERT INTO case_assisting_units (case_id, unit_id) VALUES ($1, $2)", args![case_id, uid])
                 .await?;
@@ -697,6 +714,23 @@ impl Store {
             overdue: next.as_ref().is_some_and(|n| n.overdue),
             deadline_details: dl.iter().map(|d| DeadlineView::from(d, today)).collect(),
             next_due: next,
+            tasks: facts
+                .tasks
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let due = cal.add_days(t.from, t.days).date;
+                    TaskView {
+                        number: i as u32 + 1,
+                        unit: t.unit.clone(),
+                        implementer: t.implementer.clone(),
+                        content: t.content.clone(),
+                        due,
+                        done_on: t.done_on,
+                        overdue: t.done_on.is_none() && today > due,
+                    }
+                })
+                .collect(),
             events: event_views,
             allowed_actions: lifecycle::allowed_actions(&facts, actor, &ctx).into_iter().map(String::from).collect(),
         })

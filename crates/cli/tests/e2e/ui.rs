@@ -315,3 +315,77 @@ async fn hall_queue_and_live_display() {
     let board = http.get(format!("{}/hall/display?fragment=1", s.base)).send().await.unwrap().text().await.unwrap();
     assert!(board.contains("清徐县窗口"), "{board}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coordination_meeting_through_the_case_page() {
+    let env = Env::new(crate::e2e::harness::Backend::Sqlite).unwrap();
+    let s = env.start(true);
+    let http = client();
+    let leader = login(&s, "leader").await;
+    // The demo's demolition case already had its meeting; open it and check the minutes.
+    let (_, list) = page(&s, &leader, "/cases").await;
+    let at = list.find("/cases/1\"").expect("the demolition case");
+    assert!(at > 0);
+    let (_, case) = page(&s, &leader, "/cases/1").await;
+    assert!(case.contains("协调会决定落实情况") && case.contains("拿出补偿款和过渡费发放的具体方案"), "{case}");
+    let minutes_at = case.find("/cases/1/minutes/").expect("a minutes link");
+    let link: String = case[minutes_at..].split('"').next().unwrap().to_string();
+    let (status, minutes) = page(&s, &leader, &link).await;
+    assert_eq!(status, 200);
+    assert!(
+        minutes.contains("协调会议纪要") && minutes.contains("分管副县长") && minutes.contains("2026-12-11"),
+        "{minutes}"
+    );
+
+    // A new meeting through the form: a decision row with a bad period is refused beside the
+    // form, what was typed stays; then a good one creates a task the unit carries out.
+    let csrf = csrf_of(&case);
+    let meeting = |days: &'static str| {
+        vec![
+            ("_csrf", csrf.clone()),
+            ("action", "hold_meeting".to_string()),
+            ("chair", "赵建国".to_string()),
+            ("attendees", "群众代表、县征收办".to_string()),
+            ("discussion", "补偿方案已拿出，确定发放时间".to_string()),
+            ("d0_unit", "140121".to_string()),
+            ("d0_implementer", "镇长".to_string()),
+            ("d0_days", days.to_string()),
+            ("d0_content", "12 月底前发放到户".to_string()),
+        ]
+    };
+    let r = http
+        .post(format!("{}/cases/1/act", s.base))
+        .header("cookie", &leader)
+        .form(&meeting("400"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("办结期限应为 1 至 365 日") && html.contains("12 月底前发放到户"), "error shown, input kept");
+    let r = http
+        .post(format!("{}/cases/1/act", s.base))
+        .header("cookie", &leader)
+        .form(&meeting("20"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let county = login(&s, "qingxu").await;
+    let (_, case) = page(&s, &county, "/cases/1").await;
+    assert!(
+        case.contains("12 月底前发放到户") && case.contains("id=\"action-complete_task\""),
+        "the county carries it out"
+    );
+    let ccsrf = csrf_of(&case);
+    let r = http
+        .post(format!("{}/cases/1/act", s.base))
+        .header("cookie", &county)
+        .form(&[("_csrf", ccsrf.as_str()), ("action", "complete_task"), ("task", "3"), ("note", "已发放到户")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, case) = page(&s, &county, "/cases/1").await;
+    assert!(case.matches("已于").count() >= 1 && case.contains("已发放到户"), "task 3 done on the timeline");
+}

@@ -268,7 +268,14 @@ pub enum FieldKind {
     Money,
     Select(Vec<(String, String)>),
     MultiSelect(Vec<(String, String)>),
+    /// A date and time (China time), sent as RFC 3339.
+    DateTime,
+    /// Rows of coordination-meeting decisions: unit, implementer, days, content.
+    Decisions(Vec<(String, String)>),
 }
+
+/// Decision rows shown on the meeting form.
+pub const DECISION_ROWS: usize = 3;
 
 /// One field of an action's form, with what was typed and its error.
 #[derive(Debug, Clone)]
@@ -279,6 +286,8 @@ pub struct FormField {
     pub required: bool,
     pub value: String,
     pub values: Vec<String>,
+    /// Decision rows as typed: unit, implementer, days, content.
+    pub rows: Vec<[String; 4]>,
     pub error: Option<String>,
 }
 
@@ -300,6 +309,18 @@ impl FormField {
     }
     pub fn is_multi(&self) -> bool {
         matches!(self.kind, FieldKind::MultiSelect(_))
+    }
+    pub fn is_datetime(&self) -> bool {
+        self.kind == FieldKind::DateTime
+    }
+    pub fn is_decisions(&self) -> bool {
+        matches!(self.kind, FieldKind::Decisions(_))
+    }
+    pub fn units(&self) -> &[(String, String)] {
+        match &self.kind {
+            FieldKind::Decisions(u) => u,
+            _ => &[],
+        }
     }
     pub fn selected(&self, v: &str) -> bool {
         self.value == v || self.values.iter().any(|x| x == v)
@@ -325,16 +346,20 @@ fn opts<T: Copy>(
 }
 
 /// The fields of each action, in the order a person fills them in.
-pub fn action_form(action: &'static str, units: &[(String, String)]) -> ActionForm {
+/// `tasks`: the open coordination-meeting decisions of the case, as (number, description).
+pub fn action_form(action: &'static str, units: &[(String, String)], tasks: &[(String, String)]) -> ActionForm {
     use FieldKind::*;
-    let f = |name, label, kind, required| FormField {
-        name,
-        label,
-        kind,
-        required,
-        value: String::new(),
-        values: vec![],
-        error: None,
+    let f = |name, label, kind: FieldKind, required| {
+        let rows = if matches!(kind, Decisions(_)) {
+            (0..DECISION_ROWS)
+                .map(|i| {
+                    [String::new(), String::new(), if i == 0 { "60".into() } else { String::new() }, String::new()]
+                })
+                .collect()
+        } else {
+            vec![]
+        };
+        FormField { name, label, kind, required, value: String::new(), values: vec![], rows, error: None }
     };
     let units_sel = Select(units.to_vec());
     let fields = match action {
@@ -383,6 +408,20 @@ pub fn action_form(action: &'static str, units: &[(String, String)]) -> ActionFo
         "instruct" => vec![f("text", "批示内容", TextArea, true)],
         "supervise" => vec![f("note", "督办要求", TextArea, true)],
         "answer_supervision" => vec![f("answer", "书面回复", TextArea, true)],
+        "summon_meeting" => vec![
+            f("units", "召集的责任单位（可多选）", MultiSelect(units.to_vec()), true),
+            f("arrive_by", "限时到达", DateTime, false),
+            f("place", "地点", Text, false),
+        ],
+        "hold_meeting" => vec![
+            f("chair", "主持人", Text, true),
+            f("attendees", "参会人员（信访人、单位负责人、工作人员）", TextArea, true),
+            f("discussion", "会议情况（认定、意见）", TextArea, true),
+            f("decisions", "决定事项：谁负责、谁落实、多少日内", Decisions(units.to_vec()), true),
+        ],
+        "complete_task" => {
+            vec![f("task", "落实的决定", Select(tasks.to_vec()), true), f("note", "落实情况", TextArea, true)]
+        }
         _ => vec![],
     };
     ActionForm { action, label: action_label_zh(action), fields, error: None, open: false }
@@ -394,6 +433,12 @@ impl ActionForm {
         for field in &mut self.fields {
             field.value = first(p, field.name).unwrap_or("").to_string();
             field.values = all(p, field.name).into_iter().map(str::to_string).collect();
+            if field.is_decisions() {
+                let cell = |i: usize, k: &str| first(p, &format!("d{i}_{k}")).unwrap_or("").to_string();
+                field.rows = (0..DECISION_ROWS)
+                    .map(|i| [cell(i, "unit"), cell(i, "implementer"), cell(i, "days"), cell(i, "content")])
+                    .collect();
+            }
         }
         self.open = true;
     }
@@ -429,6 +474,46 @@ impl ActionForm {
                     }
                 }
                 FieldKind::Number | FieldKind::Money => {}
+                FieldKind::DateTime if !v.is_empty() => match NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M") {
+                    Ok(dt) => match china_offset().from_local_datetime(&dt).single() {
+                        Some(t) => {
+                            m.insert(field.name.into(), json!(t.to_rfc3339()));
+                        }
+                        None => errs.push(FieldError::new(field.name, "bad_time", "时间无效", "Invalid time")),
+                    },
+                    Err(_) => errs.push(FieldError::new(
+                        field.name,
+                        "bad_time",
+                        "时间格式应为 年-月-日 时:分",
+                        "Use YYYY-MM-DD HH:MM",
+                    )),
+                },
+                FieldKind::DateTime => {}
+                FieldKind::Decisions(_) => {
+                    let mut list = Vec::new();
+                    for (i, [unit, implementer, days, content]) in field.rows.iter().enumerate() {
+                        if unit.trim().is_empty() && implementer.trim().is_empty() && content.trim().is_empty() {
+                            continue;
+                        }
+                        let days: u32 = match days.trim() {
+                            "" => 0,
+                            d => d.parse().unwrap_or_else(|_| {
+                                errs.push(FieldError::new(
+                                    format!("decisions[{i}].days"),
+                                    "not_a_number",
+                                    format!("「{d}」不是有效的天数"),
+                                    format!("'{d}' is not a number of days"),
+                                ));
+                                0
+                            }),
+                        };
+                        list.push(json!({"unit": unit.trim(), "implementer": implementer.trim(), "days": days, "content": content.trim()}));
+                    }
+                    m.insert(field.name.into(), Value::Array(list));
+                }
+                FieldKind::Select(_) if field.name == "task" && !v.is_empty() => {
+                    m.insert(field.name.into(), json!(v.parse::<u32>().unwrap_or(0)));
+                }
                 FieldKind::Select(_) if v.is_empty() && field.required => errs.push(FieldError::new(
                     field.name,
                     "required",
@@ -514,10 +599,10 @@ mod tests {
     #[test]
     fn action_json() {
         let units = vec![("140121".to_string(), "清徐县".to_string()), ("ghzy".to_string(), "规划".to_string())];
-        let mut form = action_form("assign", &units);
+        let mut form = action_form("assign", &units, &[]);
         form.fill(&vec![("lead".into(), "140121".into()), ("assisting".into(), "ghzy".into())]);
         assert_eq!(form.to_json().unwrap(), json!({"action": "assign", "lead": "140121", "assisting": ["ghzy"]}));
-        let mut form = action_form("extend", &units);
+        let mut form = action_form("extend", &units, &[]);
         form.fill(&vec![("days".into(), "abc".into())]);
         assert_eq!(form.to_json().unwrap_err()[0].field, "days");
     }

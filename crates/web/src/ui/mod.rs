@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}", get(pages::case_page))
         .route("/cases/{id}/act", post(pages::case_act))
         .route("/cases/{id}/petitioners/{pid}/reveal", post(pages::reveal))
+        .route("/cases/{id}/minutes/{seq}", get(pages::minutes))
         .route("/hall", get(hall::console))
         .route("/hall/issue", post(hall::issue))
         .route("/hall/call", post(hall::call_next))

@@ -447,6 +447,9 @@ pub async fn register_submit(State(app): State<AppState>, staff: Staff, body: By
 
 /// A timeline entry for display.
 pub struct TimelineEntry {
+    pub seq: i64,
+    /// A coordination meeting: its minutes can be printed.
+    pub minutes: bool,
     pub at: String,
     pub actor: String,
     pub unit: String,
@@ -476,6 +479,9 @@ fn event_label(kind: &str) -> &'static str {
         "instructed" => "领导批示",
         "supervised" => "督办",
         "supervision_answered" => "督办回复",
+        "meeting_summoned" => "召集协调会",
+        "meeting_held" => "召开协调会",
+        "task_completed" => "落实协调会决定",
         _ => "",
     }
 }
@@ -504,6 +510,14 @@ fn detail_label(key: &str) -> &str {
         "paid" => "已支付（分）",
         "recovered" => "已追回（分）",
         "separation" => "诉访分离",
+        "units" => "召集单位",
+        "arrive_by" => "限时到达",
+        "place" => "地点",
+        "chair" => "主持人",
+        "attendees" => "参会人员",
+        "discussion" => "会议情况",
+        "decisions" => "决定事项",
+        "task" => "决定序号",
         _ => key,
     }
 }
@@ -522,6 +536,19 @@ fn timeline(case: &CaseView, names: &Names) -> Vec<TimelineEntry> {
                         serde_json::Value::Null => continue,
                         serde_json::Value::String(s) if k == "unit" || k == "lead" => names.unit(s),
                         serde_json::Value::String(s) => code_label(s).unwrap_or(s).to_string(),
+                        serde_json::Value::Array(a) if k == "decisions" => a
+                            .iter()
+                            .map(|d| {
+                                format!(
+                                    "{}：{}（落实人 {}，{} 日内）",
+                                    names.unit(d["unit"].as_str().unwrap_or("")),
+                                    d["content"].as_str().unwrap_or(""),
+                                    d["implementer"].as_str().unwrap_or(""),
+                                    d["days"]
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                            .join("；"),
                         serde_json::Value::Array(a) => {
                             a.iter().filter_map(|x| x.as_str()).map(|x| names.unit(x)).collect::<Vec<_>>().join("、")
                         }
@@ -533,6 +560,8 @@ fn timeline(case: &CaseView, names: &Names) -> Vec<TimelineEntry> {
                 }
             }
             TimelineEntry {
+                seq: e.seq,
+                minutes: e.kind == "meeting_held",
                 at: e.at.with_timezone(&xinfang_core::case::china_offset()).format("%Y-%m-%d %H:%M").to_string(),
                 actor: e.actor.clone(),
                 unit: names.unit(&e.actor_unit),
@@ -593,13 +622,24 @@ async fn case_page_for(
         .filter(|(code, _)| case.accused.unit.as_deref() != Some(code.as_str()) || case.petition_type != "accusation")
         .map(|(c, n)| (c.clone(), n.clone()))
         .collect();
+    let open_tasks: Vec<(String, String)> = case
+        .tasks
+        .iter()
+        .filter(|t| t.done_on.is_none() && (staff.actor.is_bureau() || t.unit == staff.actor.unit_code))
+        .map(|t| {
+            (
+                t.number.to_string(),
+                format!("第 {} 项：{}（{}，{} 前）", t.number, t.content, names.unit(&t.unit), t.due),
+            )
+        })
+        .collect();
     let forms = case
         .allowed_actions
         .iter()
         .filter_map(|a| xinfang_core::lifecycle::ACTIONS.iter().find(|x| *x == a).copied())
         .map(|a| match &failed {
             Some(f) if f.action == a => f.clone(),
-            _ => forms::action_form(a, &units),
+            _ => forms::action_form(a, &units, &open_tasks),
         })
         .collect();
     let money = (case.money.claimed != 0 || case.money.paid != 0 || case.money.recovered != 0).then(|| {
@@ -656,7 +696,13 @@ pub async fn case_act(State(app): State<AppState>, staff: Staff, Path(id): Path<
         Ok(u) => u.into_iter().map(|u| (u.code, u.name)).collect(),
         Err(e) => return error_page(e, staff.lang),
     };
-    let mut form = forms::action_form(action, &units);
+    let open_tasks: Vec<(String, String)> = match app.store.get_case(&staff.actor, id).await {
+        Ok(c) => {
+            c.tasks.iter().filter(|t| t.done_on.is_none()).map(|t| (t.number.to_string(), t.content.clone())).collect()
+        }
+        Err(e) => return error_page(e, staff.lang),
+    };
+    let mut form = forms::action_form(action, &units, &open_tasks);
     form.fill(&p);
     let lang = staff.lang;
     let fail = |mut form: ActionForm, msg: String, fields: Vec<(String, String)>| {
@@ -708,4 +754,57 @@ pub async fn reveal(
         Ok(value) => case_page_for(&app, &staff, id, None, Some((pid, value))).await,
         Err(e) => error_page(e, staff.lang),
     }
+}
+
+#[derive(Template)]
+#[template(path = "minutes.html")]
+pub struct MinutesPage {
+    pub m: &'static Messages,
+    pub case_id: i64,
+    pub number: String,
+    pub held_at: String,
+    pub chair: String,
+    pub attendees: String,
+    pub discussion: String,
+    pub tasks: Vec<xinfang_store::cases::TaskView>,
+}
+
+/// 协调会议纪要: the printable minutes of one coordination meeting on the case.
+pub async fn minutes(State(app): State<AppState>, staff: Staff, Path((id, seq)): Path<(String, String)>) -> Response {
+    let (Ok(id), Ok(seq)) = (id.parse::<i64>(), seq.parse::<i64>()) else {
+        return error_page(StoreError::NotFound { what: "会议纪要" }, staff.lang);
+    };
+    let (case, names) =
+        match async { Ok::<_, StoreError>((app.store.get_case(&staff.actor, id).await?, Names::load(&app).await?)) }
+            .await
+        {
+            Ok(x) => x,
+            Err(e) => return error_page(e, staff.lang),
+        };
+    let meetings: Vec<&xinfang_store::cases::EventView> =
+        case.events.iter().filter(|e| e.kind == "meeting_held").collect();
+    let Some(pos) = meetings.iter().position(|e| e.seq == seq) else {
+        return error_page(StoreError::NotFound { what: "会议纪要" }, staff.lang);
+    };
+    let count = |e: &xinfang_store::cases::EventView| e.data["decisions"].as_array().map(|a| a.len()).unwrap_or(0);
+    let offset: usize = meetings[..pos].iter().map(|e| count(e)).sum();
+    let event = meetings[pos];
+    let text = |k: &str| event.data[k].as_str().unwrap_or("").to_string();
+    let tasks = case
+        .tasks
+        .iter()
+        .skip(offset)
+        .take(count(event))
+        .map(|t| xinfang_store::cases::TaskView { unit: names.unit(&t.unit), ..t.clone() })
+        .collect();
+    render(&MinutesPage {
+        m: staff.m(),
+        case_id: case.id,
+        number: case.number.clone(),
+        held_at: event.at.with_timezone(&xinfang_core::case::china_offset()).format("%Y-%m-%d %H:%M").to_string(),
+        chair: text("chair"),
+        attendees: text("attendees"),
+        discussion: text("discussion"),
+        tasks,
+    })
 }
