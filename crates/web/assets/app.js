@@ -83,3 +83,13 @@
     });
   });
 })();
+
+// After an audited reveal the page was answered to a POST: put the case's own address back, so a
+// reload does not reveal (and log) again.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var el = document.querySelector("[data-canonical]");
+    if (el && window.history && history.replaceState) history.replaceState(null, "", el.dataset.canonical);
+  });
+})();

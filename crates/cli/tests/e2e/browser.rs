@@ -729,10 +729,7 @@ async fn browser_wage_arrears_money_in_yuan() {
 /// A bad ID number in a row after an empty row: the server numbers petitioners without the
 /// empty rows, so its error must still land beside the row the clerk typed it in.
 ///
-/// Fails today: `RegForm::to_input` (crates/web/src/ui/forms.rs) drops empty rows before the
-/// store numbers the petitioners, and `form_key` maps `petitioners[1]` back to `p1_` — the empty
-/// row — so the message (and app.js's focus) lands one row too high.
-#[ignore = "bug in crates/web/src/ui/forms.rs: row errors shift after an empty row"]
+/// (The store numbers only the filled rows; `RegForm::filled_rows` maps them back to the form.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_error_beside_the_right_row_after_an_empty_row() {
     let Some((_env, _server, b)) = setup().await else { return };

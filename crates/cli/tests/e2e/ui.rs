@@ -168,8 +168,12 @@ async fn sessions_csrf_and_forms() {
 
     // Another county gets "not found" for the same page; the district sees it in its inbox.
     let other = login(&s, "qingxu").await;
-    let (status, _) = page(&s, &other, &format!("/cases/{id}")).await;
+    let (status, html) = page(&s, &other, &format!("/cases/{id}")).await;
     assert_eq!(status, 404);
+    assert!(
+        html.contains("信访事项不存在，或您无权查看") && html.contains("<html"),
+        "a readable page, not JSON: {html}"
+    );
     let district = login(&s, "xiaodian").await;
     let (_, home) = page(&s, &district, "/").await;
     assert!(home.contains(&format!("/cases/{id}")), "the routed case is in the district's inbox");

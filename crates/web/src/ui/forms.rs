@@ -125,6 +125,17 @@ impl RegForm {
         }
     }
 
+    /// The rows that hold a petitioner (empty rows are skipped), in order: the API's
+    /// `petitioners[i]` is row `filled_rows()[i]` of the form.
+    pub fn filled_rows(&self) -> Vec<usize> {
+        self.people
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| !(p.name.trim().is_empty() && p.id_number.trim().is_empty() && p.phone.trim().is_empty()))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
     /// The API input, or the form-level problems (numbers and dates that do not parse).
     pub fn to_input(&self) -> Result<RegisterInput, Vec<FieldError>> {
         let mut errs = Vec::new();
@@ -169,9 +180,9 @@ impl RegForm {
             demands: opt(&self.demands),
             place: Place { county: opt(&self.county), address: opt(&self.address) },
             petitioners: self
-                .people
-                .iter()
-                .filter(|p| !(p.name.trim().is_empty() && p.id_number.trim().is_empty() && p.phone.trim().is_empty()))
+                .filled_rows()
+                .into_iter()
+                .map(|i| &self.people[i])
                 .map(|p| PetitionerInput {
                     name: p.name.clone(),
                     id_number: opt(&p.id_number),
@@ -199,15 +210,17 @@ impl RegForm {
     }
 }
 
-/// The form key of an API field name: `petitioners[2].id_number` → `p2_id`.
-pub fn form_key(field: &str) -> String {
+/// The form key of an API field name: `petitioners[2].id_number` → `p{rows[2]}_id`, where `rows`
+/// maps the API's petitioner numbers back to the form's rows (see [`RegForm::filled_rows`]).
+pub fn form_key(field: &str, rows: &[usize]) -> String {
     if let Some(rest) = field.strip_prefix("petitioners[") {
         if let Some((i, f)) = rest.split_once("].") {
             let f = match f {
                 "id_number" => "id",
                 other => other,
             };
-            return format!("p{i}_{f}");
+            let row = i.parse::<usize>().ok().and_then(|i| rows.get(i).copied()).map(|r| r.to_string());
+            return format!("p{}_{f}", row.as_deref().unwrap_or(i));
         }
     }
     match field {
@@ -553,10 +566,10 @@ fn message_short(m: &str) -> String {
 }
 
 /// Errors keyed by form field.
-pub fn errors_by_key(fields: &[FieldError], lang: xinfang_core::Lang) -> BTreeMap<String, String> {
+pub fn errors_by_key(fields: &[FieldError], lang: xinfang_core::Lang, rows: &[usize]) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for f in fields {
-        out.entry(form_key(&f.field)).or_insert_with(|| f.message(lang).to_string());
+        out.entry(form_key(&f.field, rows)).or_insert_with(|| f.message(lang).to_string());
     }
     out
 }
@@ -581,8 +594,9 @@ mod tests {
 
     #[test]
     fn keys_and_rows() {
-        assert_eq!(form_key("petitioners[2].id_number"), "p2_id");
-        assert_eq!(form_key("place.county"), "county");
+        assert_eq!(form_key("petitioners[2].id_number", &[0, 1, 2]), "p2_id");
+        assert_eq!(form_key("petitioners[1].id_number", &[0, 2]), "p2_id", "an empty row in between");
+        assert_eq!(form_key("place.county", &[]), "county");
         let pairs: Pairs = vec![
             ("statement".into(), "x".into()),
             ("p0_name".into(), "甲".into()),

@@ -21,9 +21,7 @@ use super::pages::Base;
 use super::{render, Staff};
 use crate::AppState;
 
-fn error_page(e: StoreError, lang: xinfang_core::Lang) -> Response {
-    crate::error::ApiError::from_store(e, lang).into_response()
-}
+use super::error_page;
 
 #[derive(Template)]
 #[template(path = "hall.html")]

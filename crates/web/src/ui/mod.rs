@@ -113,6 +113,22 @@ pub fn urlencode(s: &str) -> String {
     serde_urlencoded::to_string([("", s)]).map(|x| x.trim_start_matches('=').to_string()).unwrap_or_default()
 }
 
+#[derive(askama::Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    m: &'static msg::Messages,
+    status: u16,
+    message: String,
+}
+
+/// A refusal or failure as a page a person can read, with the way back.
+pub fn error_page(e: xinfang_store::StoreError, lang: Lang) -> Response {
+    let api = crate::error::ApiError::from_store(e, lang);
+    let mut resp = render(&ErrorPage { m: msg::messages(lang), status: api.status.as_u16(), message: api.message });
+    *resp.status_mut() = api.status;
+    resp
+}
+
 /// Render a template, or a plain error page if rendering fails (it never should).
 pub fn render<T: askama::Template>(t: &T) -> Response {
     match t.render() {

@@ -65,9 +65,7 @@ impl Names {
     }
 }
 
-fn error_page(e: StoreError, lang: Lang) -> Response {
-    crate::error::ApiError::from_store(e, lang).into_response()
-}
+use super::error_page;
 
 /// A row of a case table.
 pub struct Row {
@@ -417,7 +415,7 @@ pub async fn register_submit(State(app): State<AppState>, staff: Staff, body: By
     let input = match form.to_input() {
         Ok(i) => i,
         Err(errs) => {
-            let errors = forms::errors_by_key(&errs, staff.lang);
+            let errors = forms::errors_by_key(&errs, staff.lang, &form.filled_rows());
             return register_page_for(&app, &staff, form, errors, summary).await;
         }
     };
@@ -433,7 +431,7 @@ pub async fn register_submit(State(app): State<AppState>, staff: Staff, body: By
             Redirect::to(&format!("/cases/{}", case.id)).into_response()
         }
         Err(StoreError::Domain(d)) => {
-            let errors = forms::errors_by_key(d.fields(), staff.lang);
+            let errors = forms::errors_by_key(d.fields(), staff.lang, &form.filled_rows());
             let summary = if errors.is_empty() { Some(d.message(staff.lang)) } else { summary };
             register_page_for(&app, &staff, form, errors, summary).await
         }
