@@ -444,6 +444,17 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(CaseView, bool), StoreError> {
         lifecycle::check_register(actor)?;
+        // 领导接访日: a leader reception without a name carries the leader on duty that day.
+        let filled;
+        let input = if input.leader_reception && input.leader_name.as_deref().map(str::trim).unwrap_or("").is_empty() {
+            let day = local_date(input.received_at.map(|t| t.with_timezone(&Utc)).unwrap_or(now));
+            let mut with_leader = input.clone();
+            with_leader.leader_name = self.on_duty(day, "leader").await?.into_iter().next();
+            filled = with_leader;
+            &filled
+        } else {
+            input
+        };
         if let Some(key) = idempotency_key {
             if let Some(id) = self.idempotent_case(actor, key).await? {
                 return Ok((self.get_case(actor, id).await?, false));

@@ -333,6 +333,29 @@ impl Store {
         tx.commit().await
     }
 
+    /// The rota between two dates (inclusive): (day, duty, name), by day.
+    pub async fn duty_between(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<(NaiveDate, String, String)>, StoreError> {
+        let mut tx = self.pool.begin_read().await?;
+        tx.fetch_all(
+            "SELECT day, duty, name FROM duty_rota WHERE day >= $1 AND day <= $2 ORDER BY day, duty, name",
+            args![from, to],
+        )
+        .await
+    }
+
+    /// Who is on a duty on a day (e.g. the leader of a leader reception day).
+    pub async fn on_duty(&self, day: NaiveDate, duty: &str) -> Result<Vec<String>, StoreError> {
+        let mut tx = self.pool.begin_read().await?;
+        let rows: Vec<(String,)> = tx
+            .fetch_all("SELECT name FROM duty_rota WHERE day = $1 AND duty = $2 ORDER BY name", args![day, duty])
+            .await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
     /// What the hall display shows now: no personal data beyond masked names.
     pub async fn hall_board(&self) -> Result<Board, StoreError> {
         let day = today();

@@ -393,3 +393,74 @@ async fn coordination_meeting_through_the_case_page() {
     let (_, case) = page(&s, &county, "/cases/1").await;
     assert!(case.matches("已于").count() >= 1 && case.contains("已发放到户"), "task 3 done on the timeline");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duty_rota_and_leader_reception_days() {
+    let env = Env::new(crate::e2e::harness::Backend::Sqlite).unwrap();
+    let s = env.start(true);
+    let http = client();
+    let today = xinfang_core::case::local_date(chrono::Utc::now());
+    let month = today.format("%Y-%m").to_string();
+
+    // Everyone signed in reads the month; only administrators and leaders edit it.
+    let clerk = login(&s, "clerk").await;
+    let (status, html) = page(&s, &clerk, &format!("/rota?month={month}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("值班安排") && !html.contains("排本月所有该工作日"));
+    let csrf = csrf_of(&html);
+    let r = http
+        .post(format!("{}/rota", s.base))
+        .header("cookie", &clerk)
+        .form(&[("_csrf", csrf.as_str()), ("day", &today.to_string()), ("duty", "leader"), ("names", "某某")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    let admin = login(&s, "admin").await;
+    let (_, html) = page(&s, &admin, &format!("/rota?month={month}")).await;
+    let csrf = csrf_of(&html);
+    let r = http
+        .post(format!("{}/rota", s.base))
+        .header("cookie", &admin)
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("month", &month),
+            ("day", &today.to_string()),
+            ("duty", "leader"),
+            ("names", "钱志远"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, html) = page(&s, &admin, &format!("/rota?month={month}")).await;
+    assert!(html.contains("钱志远"));
+    // 2026-10: 国庆 holidays are marked; 10-10 is a swapped working Saturday.
+    let (_, october) = page(&s, &admin, "/rota?month=2026-10").await;
+    assert!(october.contains("国庆节") && october.contains("调休上班"), "holidays on the month view");
+
+    // A leader reception registered without a name carries the leader on duty that day.
+    let r = s
+        .request(
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            Some(serde_json::json!({"username": "clerk", "password": DEMO_PASSWORD})),
+            &[],
+        )
+        .await;
+    let token = r.body["token"].as_str().unwrap().to_string();
+    let case = s
+        .post(
+            "/api/v1/cases",
+            &token,
+            serde_json::json!({
+                "channel": "visit", "petition_type": "grievance", "category": "civil",
+                "statement": "低保待遇被取消", "petitioners": [{"name": "孙某"}], "leader_reception": true
+            }),
+        )
+        .await;
+    assert_eq!(case.status, 201, "{:?}", case.body);
+    assert_eq!(case.body["leader_name"], "钱志远");
+}

@@ -6,6 +6,7 @@ pub mod forms;
 pub mod hall;
 pub mod msg;
 pub mod pages;
+pub mod rota;
 
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
@@ -33,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}/act", post(pages::case_act))
         .route("/cases/{id}/petitioners/{pid}/reveal", post(pages::reveal))
         .route("/cases/{id}/minutes/{seq}", get(pages::minutes))
+        .route("/rota", get(rota::month_view).post(rota::set))
         .route("/hall", get(hall::console))
         .route("/hall/issue", post(hall::issue))
         .route("/hall/call", post(hall::call_next))
