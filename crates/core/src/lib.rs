@@ -8,6 +8,7 @@ pub mod access;
 pub mod calendar;
 pub mod case;
 pub mod deadline;
+pub mod docking;
 pub mod error;
 pub mod hall;
 pub mod lifecycle;

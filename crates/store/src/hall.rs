@@ -277,7 +277,12 @@ impl Store {
 
     /// Today's tickets for the staff console: the bureau sees all, a unit its own.
     pub async fn tickets_today(&self, actor: &Actor) -> Result<Vec<Ticket>, StoreError> {
+        use xinfang_core::user::Role;
         let mut tx = self.pool.begin_read().await?;
+        if !matches!(actor.role, Role::Clerk | Role::Leader | Role::Supervisor | Role::UnitStaff) {
+            // Visitors' names are personal data: only the staff who work the queue see them.
+            return Ok(vec![]);
+        }
         if actor.is_bureau() {
             tx.fetch_all(&format!("{TICKET_SELECT} WHERE t.day = $1 ORDER BY t.seq"), args![today()]).await
         } else {

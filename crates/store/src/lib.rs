@@ -9,6 +9,7 @@ pub mod audit;
 pub mod cases;
 pub mod crypto;
 pub(crate) mod db;
+pub mod docking;
 pub mod hall;
 pub mod holidays;
 pub mod units;

@@ -19,6 +19,8 @@ mod calendar;
 mod cases;
 #[path = "store/commands.rs"]
 mod commands;
+#[path = "store/dockings.rs"]
+mod dockings;
 #[path = "store/hall.rs"]
 mod hall;
 #[path = "store/lists.rs"]

@@ -464,3 +464,50 @@ async fn duty_rota_and_leader_reception_days() {
     assert_eq!(case.status, 201, "{:?}", case.body);
     assert_eq!(case.body["leader_name"], "钱志远");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_dockings_pages() {
+    let env = Env::new(crate::e2e::harness::Backend::Sqlite).unwrap();
+    let s = env.start(true);
+    let http = client();
+    let lawyer = login(&s, "lawyer").await;
+    let (status, html) = page(&s, &lawyer, "/dockings").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("id=\"docking-legal\"") && html.contains("id=\"docking-counseling\""));
+    let csrf = csrf_of(&html);
+    let post = |fields: Vec<(&'static str, &'static str)>| {
+        let mut f: Vec<(String, String)> = vec![("_csrf".into(), csrf.clone())];
+        f.extend(fields.into_iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        http.post(format!("{}/dockings", s.base)).header("cookie", lawyer.clone()).form(&f).send()
+    };
+    let r = post(vec![("kind", "legal"), ("person", "周某"), ("summary", "工伤认定不服")]).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("请填写律师的法律意见") && html.contains("工伤认定不服"),
+        "error beside the field, input kept"
+    );
+    let r = post(vec![
+        ("kind", "legal"),
+        ("person", "周某"),
+        ("summary", "工伤认定不服"),
+        ("advice", "可申请行政复议"),
+        ("route", "reconsideration"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 303);
+    let r =
+        post(vec![("kind", "counseling"), ("person", "周某"), ("summary", "情绪激动"), ("advice", "已疏导，情绪平稳")])
+            .await
+            .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, list) = page(&s, &lawyer, "/dockings").await;
+    assert!(list.contains("可申请行政复议（引导：行政复议）") && list.contains("已疏导，情绪平稳"));
+    let clerk = login(&s, "clerk").await;
+    let (_, list) = page(&s, &clerk, "/dockings").await;
+    assert!(list.contains("可申请行政复议") && !list.contains("已疏导，情绪平稳"), "counseling stays private");
+    // The lawyer sees no visitors' names in the hall queue.
+    let (_, hall) = page(&s, &lawyer, "/hall").await;
+    assert!(hall.contains("今天还没有排队号") || !hall.contains("<td><b>A"), "{hall}");
+}

@@ -2,6 +2,7 @@
 //! with post-redirect-get, a session cookie and a CSRF token on every form. Pages call the same
 //! store operations as the API; no rule lives here.
 
+pub mod docking;
 pub mod forms;
 pub mod hall;
 pub mod msg;
@@ -34,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}/act", post(pages::case_act))
         .route("/cases/{id}/petitioners/{pid}/reveal", post(pages::reveal))
         .route("/cases/{id}/minutes/{seq}", get(pages::minutes))
+        .route("/dockings", get(docking::list).post(docking::record))
         .route("/rota", get(rota::month_view).post(rota::set))
         .route("/hall", get(hall::console))
         .route("/hall/issue", post(hall::issue))

@@ -599,6 +599,8 @@ pub struct CasePage {
     pub forms: Vec<ActionForm>,
     pub revealed: Option<(i64, String)>,
     pub can_reveal: bool,
+    /// 三对接 records of this case the actor may read.
+    pub dockings: Vec<xinfang_store::docking::DockingView>,
 }
 
 async fn case_page_for(
@@ -608,9 +610,15 @@ async fn case_page_for(
     failed: Option<ActionForm>,
     revealed: Option<(i64, String)>,
 ) -> Response {
-    let result =
-        async { Ok::<_, StoreError>((app.store.get_case(&staff.actor, id).await?, Names::load(app).await?)) }.await;
-    let (case, names) = match result {
+    let result = async {
+        Ok::<_, StoreError>((
+            app.store.get_case(&staff.actor, id).await?,
+            Names::load(app).await?,
+            app.store.dockings(&staff.actor, Some(id), 50).await?,
+        ))
+    }
+    .await;
+    let (case, names, dockings) = match result {
         Ok(x) => x,
         Err(e) => return error_page(e, staff.lang),
     };
@@ -662,6 +670,7 @@ async fn case_page_for(
         forms,
         revealed,
         can_reveal: xinfang_core::access::can_reveal_personal_data(&staff.actor),
+        dockings,
         case,
     })
 }
