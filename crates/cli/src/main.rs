@@ -138,9 +138,33 @@ async fn serve(store: Store, listen: &str) -> Result<()> {
     tracing::info!(%addr, "xinfang listening");
     println!("xinfang 已启动：http://{addr}  (API: http://{addr}/api/v1/openapi.json)");
     let app = xinfang_web::app(store.clone());
+    spawn_worker(store.clone());
     axum_serve(listener, app).await?;
     store.close().await;
     Ok(())
+}
+
+/// How often a node looks for background work (reminders).
+const WORKER_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The background worker of this node: queues the hourly deadline scan and runs due jobs. Jobs are
+/// leased in the database, so any number of nodes can run this and each job still runs once.
+fn spawn_worker(store: Store) {
+    let worker = format!("{}-{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "node".into()), std::process::id());
+    tokio::spawn(async move {
+        loop {
+            let now = xinfang_store::now();
+            if let Err(e) = store.schedule_deadline_scan(now).await {
+                tracing::warn!(error = %e, "could not queue the deadline scan");
+            }
+            match store.run_jobs(&worker, now).await {
+                Ok(n) if n > 0 => tracing::info!(jobs = n, "background jobs done"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "background jobs failed"),
+            }
+            tokio::time::sleep(WORKER_INTERVAL).await;
+        }
+    });
 }
 
 async fn axum_serve(listener: tokio::net::TcpListener, app: xinfang_web::Router) -> Result<()> {

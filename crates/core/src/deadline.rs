@@ -29,6 +29,8 @@ pub struct Policy {
     pub review_days: u32,
     /// 督办 answered in writing within N days.
     pub supervision_days: u32,
+    /// 提醒 units are reminded this many days before a duty falls due.
+    pub remind_days_before: u32,
 }
 
 impl Default for Policy {
@@ -43,6 +45,7 @@ impl Default for Policy {
             review_request_days: 30,
             review_days: 30,
             supervision_days: 30,
+            remind_days_before: 3,
         }
     }
 }
@@ -207,4 +210,70 @@ pub fn next_due(deadlines: &[Deadline], state: State) -> Option<&Deadline> {
         return None;
     }
     deadlines.iter().filter(|d| d.kind == DeadlineKind::Duty && d.completed_on.is_none()).min_by_key(|d| d.due)
+}
+
+/// A reminder a unit gets about one of its duties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reminder {
+    /// 临期 falls due within `remind_days_before` days.
+    DueSoon,
+    /// 超期 past due and not done.
+    Overdue,
+}
+
+impl Reminder {
+    pub fn code(self) -> &'static str {
+        match self {
+            Reminder::DueSoon => "due_soon",
+            Reminder::Overdue => "overdue",
+        }
+    }
+}
+
+/// Whether an open duty warrants a reminder today.
+pub fn reminder(d: &Deadline, today: NaiveDate, p: &Policy) -> Option<Reminder> {
+    if d.kind != DeadlineKind::Duty || d.completed_on.is_some() {
+        return None;
+    }
+    if today > d.due {
+        Some(Reminder::Overdue)
+    } else if (d.due - today).num_days() <= i64::from(p.remind_days_before) {
+        Some(Reminder::DueSoon)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod reminder_tests {
+    use super::*;
+
+    fn duty(due: NaiveDate, done: Option<NaiveDate>, kind: DeadlineKind) -> Deadline {
+        Deadline {
+            name: "handle_by",
+            label_zh: "办理",
+            kind,
+            due,
+            from: due,
+            days: 0,
+            working_days: false,
+            provisional: false,
+            moved_from: None,
+            completed_on: done,
+        }
+    }
+
+    #[test]
+    fn reminders_before_and_after() {
+        let p = Policy::default();
+        let due = NaiveDate::from_ymd_opt(2026, 12, 11).unwrap();
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+        assert_eq!(reminder(&duty(due, None, DeadlineKind::Duty), day(7), &p), None);
+        assert_eq!(reminder(&duty(due, None, DeadlineKind::Duty), day(8), &p), Some(Reminder::DueSoon));
+        assert_eq!(reminder(&duty(due, None, DeadlineKind::Duty), day(11), &p), Some(Reminder::DueSoon));
+        assert_eq!(reminder(&duty(due, None, DeadlineKind::Duty), day(12), &p), Some(Reminder::Overdue));
+        assert_eq!(reminder(&duty(due, Some(day(10)), DeadlineKind::Duty), day(12), &p), None);
+        assert_eq!(reminder(&duty(due, None, DeadlineKind::Window), day(12), &p), None, "windows are the petitioner's");
+    }
 }

@@ -338,6 +338,11 @@ async fn load_events(tx: &mut Tx, case_id: i64) -> Result<(Vec<Event>, Vec<Event
     Ok((events, views))
 }
 
+/// The timeline of a case, for work that folds it (reminders).
+pub(crate) async fn events_of(tx: &mut Tx, case_id: i64) -> Result<Vec<Event>, StoreError> {
+    Ok(load_events(tx, case_id).await?.0)
+}
+
 /// Write the derived columns of the case row from its facts: state, units, money, next deadline.
 async fn write_state(
     tx: &mut Tx,

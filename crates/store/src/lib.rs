@@ -12,6 +12,7 @@ pub(crate) mod db;
 pub mod docking;
 pub mod hall;
 pub mod holidays;
+pub mod jobs;
 pub mod units;
 pub mod users;
 

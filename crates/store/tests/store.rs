@@ -23,6 +23,8 @@ mod commands;
 mod dockings;
 #[path = "store/hall.rs"]
 mod hall;
+#[path = "store/jobs.rs"]
+mod jobs;
 #[path = "store/lists.rs"]
 mod lists;
 #[path = "store/personal.rs"]

@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(pages::home))
         .route("/login", get(pages::login_page).post(pages::login_submit))
         .route("/logout", post(pages::logout))
+        .route("/notifications/read", post(pages::notifications_read))
         .route("/cases", get(pages::case_list))
         .route("/cases/new", get(pages::register_page).post(pages::register_submit))
         .route("/cases/{id}", get(pages::case_page))

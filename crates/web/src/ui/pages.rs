@@ -204,6 +204,8 @@ pub async fn logout(State(app): State<AppState>, staff: Staff, body: Bytes) -> R
 #[template(path = "home.html")]
 pub struct HomePage {
     pub base: Base,
+    /// Unread reminders of the actor's unit.
+    pub notices: Vec<xinfang_store::jobs::Notification>,
     pub heading: &'static str,
     pub rows: Vec<Row>,
     pub total: i64,
@@ -229,10 +231,11 @@ pub async fn home(State(app): State<AppState>, staff: Staff) -> Response {
             .list_cases(&staff.actor, &CaseFilter { overdue: Some(true), per_page: Some(1), ..Default::default() })
             .await?
             .total;
-        Ok::<_, StoreError>((names, page, overdue))
+        let notices = app.store.notifications(&staff.actor, true, 20).await?;
+        Ok::<_, StoreError>((names, page, overdue, notices))
     }
     .await;
-    let (names, page, overdue) = match result {
+    let (names, page, overdue, notices) = match result {
         Ok(x) => x,
         Err(e) => return error_page(e, staff.lang),
     };
@@ -245,6 +248,7 @@ pub async fn home(State(app): State<AppState>, staff: Staff) -> Response {
     let unit = names.unit(&staff.actor.unit_code);
     render(&HomePage {
         base: Base::of(&staff, unit),
+        notices,
         heading,
         rows: rows(items, &names, today),
         total: page.total,
@@ -814,4 +818,17 @@ pub async fn minutes(State(app): State<AppState>, staff: Staff, Path((id, seq)):
         discussion: text("discussion"),
         tasks,
     })
+}
+
+/// Mark the unit's reminders read.
+pub async fn notifications_read(State(app): State<AppState>, staff: Staff, body: Bytes) -> Response {
+    let p = forms::parse_pairs(&body);
+    if !staff.csrf_ok(forms::first(&p, "_csrf")) {
+        return staff.csrf_failed();
+    }
+    let id = forms::first(&p, "id").and_then(|i| i.parse::<i64>().ok());
+    match app.store.mark_notifications_read(&staff.actor, id).await {
+        Ok(_) => Redirect::to("/").into_response(),
+        Err(e) => error_page(e, staff.lang),
+    }
 }
