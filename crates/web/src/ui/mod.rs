@@ -90,7 +90,7 @@ impl Staff {
     }
     /// The answer to a form without the right CSRF token.
     pub fn csrf_failed(&self) -> Response {
-        (StatusCode::FORBIDDEN, Html(format!("<p>{}</p>", self.m().csrf_failed))).into_response()
+        message_page(StatusCode::FORBIDDEN, self.m().csrf_failed.to_string(), self.lang)
     }
 }
 
@@ -129,8 +129,13 @@ struct ErrorPage {
 /// A refusal or failure as a page a person can read, with the way back.
 pub fn error_page(e: xinfang_store::StoreError, lang: Lang) -> Response {
     let api = crate::error::ApiError::from_store(e, lang);
-    let mut resp = render(&ErrorPage { m: msg::messages(lang), status: api.status.as_u16(), message: api.message });
-    *resp.status_mut() = api.status;
+    message_page(api.status, api.message, lang)
+}
+
+/// A page with one message and the way back, answered with `status`.
+pub fn message_page(status: StatusCode, message: String, lang: Lang) -> Response {
+    let mut resp = render(&ErrorPage { m: msg::messages(lang), status: status.as_u16(), message });
+    *resp.status_mut() = status;
     resp
 }
 
