@@ -3,6 +3,7 @@
 //! `XINFANG_TEST_POSTGRES_URL` is set (in CI, where `CI=true`, it must be).
 
 mod e2e {
+    pub mod admin;
     pub mod api;
     pub mod browser;
     pub mod cli;

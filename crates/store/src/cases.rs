@@ -171,6 +171,17 @@ pub struct CaseSummary {
     pub overdue: bool,
 }
 
+/// An earlier case that may be the same matter, and why.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RepeatCandidate {
+    pub case: CaseSummary,
+    /// The start of its statement.
+    pub statement: String,
+    pub repeat_visits: i64,
+    pub reasons: Vec<String>,
+}
+
 /// Filters of a case list. Every field is optional; they combine with AND.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
@@ -182,6 +193,10 @@ pub struct CaseFilter {
     pub category: Option<String>,
     pub channel: Option<String>,
     pub overdue: Option<bool>,
+    /// Open, with the nearest duty due on or before this date (due-soon lists).
+    pub due_by: Option<NaiveDate>,
+    /// Received at a leader reception (领导接访).
+    pub leader_reception: Option<bool>,
     /// Received on or after this date (China time).
     pub from: Option<NaiveDate>,
     /// Received on or before this date.
@@ -479,7 +494,8 @@ impl Store {
         }
     }
 
-    async fn idempotent_case(&self, actor: &Actor, key: &str) -> Result<Option<i64>, StoreError> {
+    /// The case a registration with this idempotency key created, if one did.
+    pub async fn idempotent_case(&self, actor: &Actor, key: &str) -> Result<Option<i64>, StoreError> {
         let mut tx = self.pool.begin_read().await?;
         let r: Option<(i64,)> = tx
             .fetch_optional(
@@ -858,6 +874,14 @@ impl Store {
             let p = sql.arg(c.as_str());
             sql.push(&format!(" AND c.channel = {p}"));
         }
+        if let Some(d) = f.due_by {
+            let p = sql.arg(d);
+            sql.push(&format!(" AND c.next_due_on <= {p}"));
+        }
+        if let Some(l) = f.leader_reception {
+            let p = sql.arg(l);
+            sql.push(&format!(" AND c.leader_reception = {p}"));
+        }
         match f.overdue {
             Some(true) => {
                 let p = sql.arg(today);
@@ -972,6 +996,98 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(value)
+    }
+
+    /// Check a registration as [`Store::register_case`] would, without saving it (so a form can
+    /// show its errors before anything else).
+    pub async fn check_registration(&self, actor: &Actor, input: &RegisterInput) -> Result<(), StoreError> {
+        lifecycle::check_register(actor)?;
+        let mut tx = self.pool.begin_read().await?;
+        let registry = crate::units::registry(&mut tx).await?;
+        let reg = input.validate(crate::now(), &registry)?;
+        lifecycle::check_recusal(actor, &reg)?;
+        Ok(())
+    }
+
+    /// 重复信访 Earlier cases that may be the same person's (by ID number or phone through the
+    /// blind index, or by name and the place where the matter arose), each with why it matched —
+    /// shown before a registration is saved, so a repeat visit is linked, not registered again.
+    pub async fn possible_repeats(
+        &self,
+        actor: &Actor,
+        input: &RegisterInput,
+    ) -> Result<Vec<RepeatCandidate>, StoreError> {
+        let today = local_date(crate::now());
+        let mut reasons: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+        let mut tx = self.pool.begin_read().await?;
+        for p in &input.petitioners {
+            let name = p.name.trim();
+            let mut probes: Vec<(&str, String, Vec<Arg>)> = Vec::new();
+            if let Some(id) = p.id_number.as_deref().and_then(|v| IdNumber::parse(v, today).ok()) {
+                probes.push((
+                    "p.id_index = $1",
+                    format!("身份证号码相同（{name}）"),
+                    args![self.vault.blind_index("id", id.as_str())],
+                ));
+            }
+            if let Some(ph) = p.phone.as_deref().and_then(|v| Phone::parse(v).ok()) {
+                probes.push((
+                    "p.phone_index = $1",
+                    format!("电话号码相同（{name}）"),
+                    args![self.vault.blind_index("phone", ph.as_str())],
+                ));
+            }
+            if let (false, Some(county)) = (name.is_empty(), input.place.county.as_deref().filter(|c| !c.is_empty())) {
+                probes.push((
+                    "p.name_norm = $1 AND c.place_county = $2",
+                    format!("姓名和问题发生地相同（{name}）"),
+                    args![xinfang_text::normalize_name(name), county],
+                ));
+            }
+            for (cond, why, probe_args) in probes {
+                let mut sql =
+                    Sql::new("SELECT DISTINCT c.id FROM cases c JOIN petitioners p ON p.case_id = c.id WHERE ");
+                sql.args = probe_args;
+                sql.push(cond);
+                push_scope(&mut sql, actor);
+                sql.push(" ORDER BY c.id DESC LIMIT 10");
+                let ids: Vec<(i64,)> = tx.fetch_all(&sql.text, sql.args).await?;
+                for (id,) in ids {
+                    let list = reasons.entry(id).or_default();
+                    if !list.contains(&why) {
+                        list.push(why.clone());
+                    }
+                }
+            }
+        }
+        drop(tx);
+        let mut out = Vec::new();
+        for (id, why) in reasons.into_iter().rev().take(10) {
+            let v = self.get_case(actor, id).await?;
+            out.push(RepeatCandidate {
+                case: CaseSummary {
+                    id: v.id,
+                    number: v.number,
+                    state: v.state,
+                    state_label: v.state_label,
+                    channel: v.channel,
+                    petition_type: v.petition_type,
+                    category: v.category,
+                    received_at: v.received_at,
+                    lead_unit: v.lead_unit,
+                    petitioner: v.petitioners.first().map(|p| p.name.clone()),
+                    headcount: v.headcount,
+                    group: v.group,
+                    next_due_name: v.next_due.as_ref().map(|d| d.name.clone()),
+                    next_due_on: v.next_due.as_ref().map(|d| d.due),
+                    overdue: v.overdue,
+                },
+                statement: v.statement.chars().take(120).collect(),
+                repeat_visits: v.repeat_visits,
+                reasons: why,
+            });
+        }
+        Ok(out)
     }
 
     /// Case ids of earlier cases of the same person (by ID number or phone, through the blind

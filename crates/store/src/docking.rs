@@ -47,7 +47,7 @@ impl Store {
     pub async fn add_docking(&self, actor: &Actor, input: &DockingInput) -> Result<i64, StoreError> {
         check_record(actor)?;
         let case_id = match input.case_number.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-            Some(n) => Some(self.case_id_by_number(actor, n).await.map_err(|_| {
+            Some(n) => Some(self.case_id_for_docking(actor, n).await.map_err(|_| {
                 StoreError::Domain(DomainError::invalid(
                     "case_number",
                     "unknown_case",
@@ -83,6 +83,18 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// The case a record is about. Duty staff see no cases, yet receive the same petitioners in
+    /// the hall: they may name a case by its number (numbers are sequential, not secret); the
+    /// record then shows on the case for those who may read both.
+    async fn case_id_for_docking(&self, actor: &Actor, number: &str) -> Result<i64, StoreError> {
+        if actor.role == xinfang_core::user::Role::DutyStaff {
+            let mut tx = self.pool.begin_read().await?;
+            let r: Option<(i64,)> = tx.fetch_optional("SELECT id FROM cases WHERE number = $1", args![number]).await?;
+            return r.map(|r| r.0).ok_or(StoreError::NotFound { what: "信访事项" });
+        }
+        self.case_id_by_number(actor, number).await
     }
 
     /// The records this actor may read, newest first; of one case when `case_id` is given.

@@ -5,6 +5,7 @@
 //! a check still cannot read another unit's case. Every mutation appends to the hash-chained audit
 //! log in the same transaction.
 
+pub mod admin;
 pub mod audit;
 pub mod cases;
 pub mod crypto;

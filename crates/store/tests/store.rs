@@ -11,6 +11,8 @@ mod prelude;
 
 #[path = "store/access.rs"]
 mod access;
+#[path = "store/admin.rs"]
+mod admin;
 #[path = "store/audit.rs"]
 mod audit;
 #[path = "store/calendar.rs"]
@@ -29,6 +31,8 @@ mod jobs;
 mod lists;
 #[path = "store/personal.rs"]
 mod personal;
+#[path = "store/repeats.rs"]
+mod repeats;
 #[path = "store/schema.rs"]
 mod schema;
 #[path = "store/stories.rs"]

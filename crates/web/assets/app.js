@@ -76,11 +76,14 @@
     var board = document.getElementById("board");
     if (!board || !board.dataset.live || !window.EventSource) return;
     var source = new EventSource(board.dataset.live);
-    source.addEventListener("call", function () {
+    function refresh() {
       fetch("/hall/display?fragment=1").then(function (r) { return r.text(); }).then(function (html) {
         board.innerHTML = html;
       });
-    });
+    }
+    source.addEventListener("call", refresh);
+    // A call made between loading the page and (re)connecting is not sent as an event.
+    source.addEventListener("open", refresh);
   });
 })();
 

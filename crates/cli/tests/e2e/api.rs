@@ -127,6 +127,12 @@ both!(idempotent_registration_and_reveal, |env: Env| async move {
     assert_ne!(other.body["id"], first.body["id"]);
     let list = s.get("/api/v1/cases?category=urban", &clerk).await;
     assert_eq!(list.body["total"], 2, "{:?}", list.body);
+    // The same person again: the API lists the earlier cases with why they matched.
+    let r = s.post("/api/v1/cases/repeats", &clerk, minimal_case()).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let found = r.body.as_array().unwrap();
+    assert_eq!(found.len(), 2);
+    assert!(found[0]["reasons"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().starts_with("身份证号码相同")));
 
     // Masked by default; revealing is allowed for the clerk, refused for the analyst.
     let case = first.body;
@@ -164,6 +170,7 @@ both!(openapi_health_and_config, |env: Env| async move {
         ("/api/v1/auth/login", "post"),
         ("/api/v1/cases", "post"),
         ("/api/v1/cases", "get"),
+        ("/api/v1/cases/repeats", "post"),
         ("/api/v1/cases/{id}", "get"),
         ("/api/v1/cases/{id}/actions", "post"),
         ("/api/v1/cases/{id}/petitioners/{pid}/reveal", "post"),

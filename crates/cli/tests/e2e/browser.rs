@@ -362,6 +362,17 @@ impl Browser {
         self.click_to_page(&format!("{scope} button[type=submit]")).await;
     }
 
+    /// After saving a registration the page may list possible earlier cases of the same person
+    /// or matter (最多访一次) and ask whether this is one of them; these tests register new
+    /// matters, so confirm that. Returns whether the page asked.
+    async fn confirm_new_if_asked(&self) -> bool {
+        if !self.path().await.starts_with("/cases/new") || self.count("#repeats").await == 0 {
+            return false;
+        }
+        self.click_to_page("#confirm-new").await;
+        true
+    }
+
     /// The state label on the case page.
     async fn state(&self) -> String {
         self.text(".case-head .state").await
@@ -369,21 +380,172 @@ impl Browser {
 
     /// A PNG of the whole page, 1366 px wide and at least 768 high, written to docs/screenshots/.
     async fn screenshot(&self, name: &str) {
-        let c = self.c();
-        // The window is larger than the page area by the (headless) browser frame.
-        let sizes = c
-            .execute("return [window.outerHeight - window.innerHeight, document.documentElement.scrollHeight]", vec![])
+        self.screenshot_at(name, WIDTH, HEIGHT).await;
+    }
+
+    /// The browser frame around the page area: (width, height).
+    async fn frame(&self) -> (u32, u32) {
+        let v = self
+            .c()
+            .execute("return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight]", vec![])
             .await
-            .expect("page size");
-        let frame = sizes[0].as_u64().unwrap_or(0) as u32;
-        let page = (sizes[1].as_u64().unwrap_or(0) as u32).clamp(HEIGHT, 4000);
-        c.set_window_size(WIDTH, page + frame).await.expect("resize");
-        let png = c.screenshot().await.expect("screenshot");
-        c.set_window_size(WIDTH, HEIGHT).await.expect("resize back");
+            .expect("frame size");
+        (v[0].as_u64().unwrap_or(0) as u32, v[1].as_u64().unwrap_or(0) as u32)
+    }
+
+    /// Lay the page out in a `width` × `height` page area.
+    async fn viewport(&self, width: u32, height: u32) {
+        let (fw, fh) = self.frame().await;
+        self.c().set_window_size(width + fw, height + fh).await.expect("resize");
+    }
+
+    /// A PNG of the whole page laid out `width` px wide, at least `height` high, written to
+    /// docs/screenshots/; the window is back at 1366×768 afterwards.
+    async fn screenshot_at(&self, name: &str, width: u32, height: u32) {
+        self.viewport(width, height).await;
+        let page = self
+            .c()
+            .execute("return document.documentElement.scrollHeight", vec![])
+            .await
+            .expect("page height")
+            .as_u64()
+            .unwrap_or(0) as u32;
+        self.viewport(width, page.clamp(height, 4000)).await;
+        self.write_png(name).await;
+        self.viewport(WIDTH, HEIGHT).await;
+    }
+
+    /// A PNG of what a `width` × `height` screen shows (no scrolling: a wall display).
+    async fn screenshot_screen(&self, name: &str, width: u32, height: u32) {
+        self.viewport(width, height).await;
+        self.write_png(name).await;
+    }
+
+    async fn write_png(&self, name: &str) {
+        let png = self.c().screenshot().await.expect("screenshot");
         let dir = screenshot_dir();
         std::fs::create_dir_all(&dir).expect("docs/screenshots");
         std::fs::write(dir.join(name), png).expect("write screenshot");
     }
+
+    /// What sticks out at the current width: the page scrolling sideways, anything past the
+    /// right edge or out of its column on the case page, the two columns overlapping.
+    async fn layout_problems(&self) -> Vec<String> {
+        let v = self
+            .c()
+            .execute(
+                r#"
+                var vw = document.documentElement.clientWidth, out = [];
+                if (document.documentElement.scrollWidth > vw + 1)
+                  out.push("the page scrolls sideways: " + document.documentElement.scrollWidth + " px in " + vw);
+                function desc(e) {
+                  var t = (e.innerText || e.value || "").trim().replace(/\s+/g, " ").slice(0, 30);
+                  return e.tagName.toLowerCase() + (e.className ? "." + String(e.className).split(" ").join(".") : "")
+                    + (e.name ? "[name=" + e.name + "]" : "") + (t ? " «" + t + "»" : "");
+                }
+                function outside(e) {
+                  var r = e.getBoundingClientRect();
+                  if (r.width === 0 || r.height === 0) return 0;
+                  var col = e.closest(".main-col, .side-col");
+                  var right = col ? col.getBoundingClientRect().right : vw;
+                  return Math.round(r.right - right);
+                }
+                document.querySelectorAll("body *").forEach(function (e) {
+                  var d = outside(e);
+                  if (d > 1 && !(e.parentElement && outside(e.parentElement) > 1)) {
+                    var col = e.closest(".main-col, .side-col");
+                    out.push(desc(e) + " sticks out " + d + " px past " + (col ? "its column (" + col.className + ")" : "the window"));
+                  }
+                });
+                var m = document.querySelector(".main-col"), s = document.querySelector(".side-col");
+                if (m && s) {
+                  var a = m.getBoundingClientRect(), b = s.getBoundingClientRect();
+                  if (a.right > b.left && a.left < b.right && a.bottom > b.top && a.top < b.bottom)
+                    out.push("the main column and the side column overlap");
+                }
+                return out;
+                "#,
+                vec![],
+            )
+            .await
+            .expect("layout check");
+        v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
+    }
+
+    // -- the hall display -------------------------------------------------------------------
+
+    /// Wait until the display's own live connection is open: a second EventSource on the same
+    /// address opens after the page's (opened at DOMContentLoaded) has been answered. A call
+    /// made before the page's connection is answered would not be pushed to it.
+    async fn wait_live(&self) {
+        let open = self
+            .c()
+            .execute_async(
+                r#"
+                var done = arguments[arguments.length - 1];
+                var probe = new EventSource("/hall/display/events");
+                probe.onopen = function () { probe.close(); done(true); };
+                setTimeout(function () { probe.close(); done(false); }, 5000);
+                "#,
+                vec![],
+            )
+            .await
+            .expect("probe the event stream");
+        assert_eq!(open.as_bool(), Some(true), "the hall display's event stream did not open within 5 s");
+    }
+
+    /// Note the page (to tell a reload from a live update) and watch the board for changes.
+    async fn watch_board(&self) {
+        self.c()
+            .execute(
+                r#"
+                window.xinfangOldPage = true;
+                window.xinfangChangedAt = null;
+                if (!window.xinfangObserver) {
+                  window.xinfangObserver = new MutationObserver(function () {
+                    if (!window.xinfangChangedAt) window.xinfangChangedAt = Date.now();
+                  });
+                  window.xinfangObserver.observe(document.getElementById("board"),
+                    {childList: true, subtree: true, characterData: true});
+                }
+                "#,
+                vec![],
+            )
+            .await
+            .expect("watch the board");
+    }
+
+    /// Wait (up to 5 s) until the latest call on the display shows all of `want`, on the same
+    /// page (no reload); returns the latest call's text and how long after `since_ms` (ms
+    /// since the epoch, this machine's clock) the board changed.
+    async fn wait_board(&self, since_ms: f64, want: &[&str]) -> (String, Duration) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let v = self
+                .c()
+                .execute(
+                    r#"var l = document.querySelector('#board li.latest');
+                    return [l ? l.innerText : "", window.xinfangOldPage === true, window.xinfangChangedAt];"#,
+                    vec![],
+                )
+                .await
+                .expect("read the board");
+            let latest = v[0].as_str().unwrap_or("").to_string();
+            assert_eq!(v[1].as_bool(), Some(true), "the hall display reloaded instead of updating in place");
+            if want.iter().all(|w| latest.contains(w)) {
+                let at = v[2].as_f64().expect("the board shows the call, but no change of it was seen");
+                return (latest, Duration::from_secs_f64((at - since_ms).max(0.0) / 1000.0));
+            }
+            if Instant::now() > deadline {
+                panic!("the hall display did not show {want:?} within 5 s; latest call: {latest:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+fn epoch_ms() -> f64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs_f64() * 1000.0
 }
 
 impl Drop for Browser {
@@ -457,7 +619,15 @@ async fn browser_login_home_and_back_to_the_page_asked_for() {
     // Another role lands on its own home.
     b.sign_in("supervisor").await;
     assert_eq!(b.path().await, "/");
-    assert_eq!(b.text("main h2").await, "超期与临期事项");
+    // The supervisor's home: what is overdue, then what falls due within days.
+    let headings: Vec<String> = {
+        let mut out = Vec::new();
+        for h in b.c().find_all(Locator::Css("main > h2")).await.expect("headings") {
+            out.push(h.text().await.expect("text"));
+        }
+        out
+    };
+    assert_eq!(headings, ["超期事项", "临期事项（3 日内到期）"]);
     b.quit().await;
 }
 
@@ -590,6 +760,7 @@ async fn browser_demolition_group_visit_by_keyboard_then_the_county() {
     b.keys(&(Key::Control + "a")).await;
     b.keys(&people[1].id).await;
     b.keys_to_page(&(Key::Control + &Key::Enter.to_string())).await;
+    b.confirm_new_if_asked().await;
     let case_path = b.wait_path("the new case", |p| p.starts_with("/cases/") && p != "/cases/new").await;
     let id: i64 = case_path.trim_start_matches("/cases/").parse().expect("case id");
 
@@ -685,6 +856,7 @@ async fn browser_wage_arrears_money_in_yuan() {
     b.fill(f, "money_claimed", "3400000").await;
     b.fill(f, "money_paid", "1,600,000").await;
     b.click_to_page("#save").await;
+    b.confirm_new_if_asked().await;
     let case_path = b.wait_path("the new case", |p| p.starts_with("/cases/") && p != "/cases/new").await;
     assert_eq!(b.state().await, "已登记待分流");
     assert_eq!(b.text("table.money tr:nth-child(2) td:nth-child(4)").await, "1,800,000.00");
@@ -748,5 +920,317 @@ async fn browser_error_beside_the_right_row_after_an_empty_row() {
     let beside_row2 = b.text("tr.person:nth-child(2) td:nth-child(2) .err").await;
     assert_eq!(beside_row2, "", "the error is beside the empty row");
     assert!(beside_row3.contains("校验位"), "no error beside the row typed in: {beside_row3:?}");
+    b.quit().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// f. The first story through the reception hall: a number at the door, the calls on the hall
+//    display, registration from the called number, the county's window, the coordination
+//    meeting and its decisions, the county's reply
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_hall_ticket_display_meeting_and_reply() {
+    let started = Instant::now();
+    let Some((_env, server, b)) = setup().await else { return };
+    let driver = chromedriver().expect("chromedriver");
+    let rep = &villagers()[0];
+
+    // The clerk at the door: a group of ten, keyboard only once the cursor is in the name.
+    b.sign_in("clerk").await;
+    b.goto("/hall").await;
+    assert_eq!(b.text(".empty").await, "今天还没有排队号");
+    b.find("#ticket-name").await.click().await.expect("into the name");
+    b.keys(&rep.name).await;
+    b.tab().await;
+    b.expect_focus("group").await;
+    b.keys(&Key::Space.to_string()).await;
+    b.tab().await;
+    b.expect_focus("headcount").await;
+    b.keys("10").await;
+    b.keys_to_page(&Key::Enter.to_string()).await;
+    let ticket_path = b.wait_path("the printable ticket", |p| p.starts_with("/hall/tickets/")).await;
+    let ticket_id: i64 = ticket_path.trim_start_matches("/hall/tickets/").parse().expect("ticket id");
+    let number = b.text("#ticket-number").await;
+    assert!(number.starts_with('B') && number.len() == 4, "a group ticket number: {number}");
+    let card = b.text(".ticket-card").await;
+    assert!(card.contains("集体访 10 人") && card.contains("前面还有 0 位"), "{card}");
+
+    // The hall display: a second browser, nobody signed in. Nothing has been called yet.
+    let display = Browser::start(&driver, &server).await;
+    display.goto("/hall/display").await;
+    display.expect_path("/hall/display").await;
+    let board = display.text("#board").await;
+    assert!(board.contains("暂无叫号") && board.contains("等候中：1"), "{board}");
+    assert!(!board.contains(&number), "{number} is on the display before it is called:\n{board}");
+    display.wait_live().await;
+    display.watch_board().await;
+
+    // The platform calls the next number: the display shows it without being reloaded.
+    b.goto("/hall").await;
+    let call_ms = epoch_ms();
+    b.click_to_page("#call-next").await;
+    let (latest, platform_delay) = display.wait_board(call_ms, &[&number, "登记分流台"]).await;
+    assert!(!latest.contains(&rep.name), "the display shows the full name: {latest}");
+    assert_eq!(b.text("p.notice").await, format!("已叫号：{number}"));
+    b.screenshot("hall.png").await;
+
+    // Registration from the called number: name and headcount carried over; the keyboard does
+    // the rest.
+    b.click_to_page("a.register-ticket").await;
+    b.expect_path(&format!("/cases/new?ticket={ticket_id}")).await;
+    b.expect_focus("p0_name").await;
+    assert_eq!(b.value("p0_name").await, rep.name);
+    assert_eq!(b.value("headcount").await, "10");
+    b.tab().await;
+    b.expect_focus("p0_id").await;
+    b.keys(&rep.id).await;
+    b.tab().await;
+    b.keys(&rep.phone).await;
+    b.tab().await;
+    b.keys(&rep.address).await;
+    b.tab().await;
+    b.expect_focus("p0_rep").await;
+    b.keys(&Key::Space.to_string()).await;
+    b.tab_to("statement", 15).await;
+    b.keys(STATEMENT).await;
+    b.tab().await;
+    b.keys("尽快足额发放补偿款").await;
+    b.tab().await;
+    b.expect_focus("category").await;
+    b.arrow_to("expropriation").await;
+    b.tab_to("county", 12).await;
+    b.arrow_to("140121").await;
+    b.tab().await;
+    b.keys("清徐县某镇某村").await;
+    b.tab().await;
+    b.expect_focus("headcount").await;
+    b.keys_to_page(&(Key::Control + &Key::Enter.to_string())).await;
+    b.confirm_new_if_asked().await;
+    let case_path = b.wait_path("the new case", |p| p.starts_with("/cases/") && !p.starts_with("/cases/new")).await;
+    let case_id: i64 = case_path.trim_start_matches("/cases/").parse().expect("case id");
+    assert_eq!(b.text(".case-head .tag").await, "集体访 10 人");
+
+    // The queue shows the number linked to its case; triage to the county moves it to the
+    // county's window.
+    b.goto("/hall").await;
+    assert_eq!(b.count(&format!("table.cases a[href=\"/cases/{case_id}\"]")).await, 1, "the ticket links the case");
+    b.goto(&case_path).await;
+    let assign = b.open_action("assign").await;
+    b.choose(&assign, "lead", "140121").await;
+    b.submit_action(&assign).await;
+    assert_eq!(b.state().await, "已转送交办待受理");
+    b.goto("/hall").await;
+    let row = b.text("table.cases tbody tr:first-child").await;
+    assert!(row.contains(&number) && row.contains("清徐县"), "routed to the county: {row}");
+    b.sign_out().await;
+
+    // The county's staff call the number to their window: the display follows.
+    b.sign_in("qingxu").await;
+    b.goto("/hall").await;
+    display.watch_board().await;
+    let call_ms = epoch_ms();
+    b.click_to_page("#call-window").await;
+    let (latest, window_delay) = display.wait_board(call_ms, &[&number, "清徐县窗口"]).await;
+    assert!(!latest.contains("登记分流台"), "{latest}");
+    assert_eq!(b.text("p.notice").await, format!("已叫号：{number}"));
+    let calls = display.text("#board .calls").await;
+    assert!(calls.contains("登记分流台"), "the earlier call is still listed:\n{calls}");
+    display.screenshot_screen("hall-display.png", WIDTH, HEIGHT).await;
+    let cut = display
+        .c()
+        .execute(
+            "return [document.documentElement.scrollWidth > innerWidth, document.documentElement.scrollHeight > innerHeight]",
+            vec![],
+        )
+        .await
+        .expect("display size");
+    assert_eq!(cut, json!([false, false]), "the hall display does not fit 1366×768 (sideways, downwards)");
+    display.quit().await;
+    b.sign_out().await;
+
+    // The duty leader summons the units and holds the coordination meeting: two decisions.
+    b.sign_in("leader").await;
+    b.goto(&case_path).await;
+    let summon = b.open_action("summon_meeting").await;
+    for unit in ["140121", "ghzy"] {
+        b.find(&format!("{summon} select[name=units] option[value=\"{unit}\"]")).await.click().await.expect("unit");
+    }
+    let chosen = b
+        .c()
+        .execute(
+            "return Array.from(document.querySelectorAll('#action-summon_meeting select[name=units] option:checked')).map(o => o.value)",
+            vec![],
+        )
+        .await
+        .expect("chosen units");
+    assert_eq!(chosen, json!(["140121", "ghzy"]));
+    b.fill(&summon, "place", "接待中心三楼会议室").await;
+    b.submit_action(&summon).await;
+    b.expect_path(&case_path).await;
+    assert!(b.text("ol.timeline").await.contains("召集协调会"));
+
+    let hold = b.open_action("hold_meeting").await;
+    b.fill(&hold, "chair", "局领导 王某").await;
+    b.fill(&hold, "attendees", "信访群众代表 5 人；清徐县征收办、市规划和自然资源局负责人；接访人员").await;
+    b.fill(&hold, "discussion", "反映问题属实，补偿款和过渡费应足额发放。").await;
+    let decisions = [
+        ("140121", "县征收办 赵某", "60", "足额发放拆迁补偿款和过渡费"),
+        ("ghzy", "用地科 钱某", "30", "核实安置用地规划手续"),
+    ];
+    for (i, (unit, who, days, what)) in decisions.iter().enumerate() {
+        b.choose(&hold, &format!("d{i}_unit"), unit).await;
+        b.fill(&hold, &format!("d{i}_implementer"), who).await;
+        b.fill(&hold, &format!("d{i}_days"), days).await;
+        b.fill(&hold, &format!("d{i}_content"), what).await;
+    }
+    b.submit_action(&hold).await;
+    b.expect_path(&case_path).await;
+    assert!(b.text("ol.timeline").await.contains("召开协调会"));
+
+    // The minutes: both decisions, each with its unit, implementer and due date.
+    b.click_to_page("a.minutes-link").await;
+    b.wait_path("the minutes", |p| p.starts_with(&format!("/cases/{case_id}/minutes/"))).await;
+    let calendar = xinfang_core::calendar::Calendar::shipped();
+    let due = |days: u32| calendar.add_days(today(), days).date.to_string();
+    let rows = b.count("table.tasks tbody tr").await;
+    assert_eq!(rows, 2, "two decisions in the minutes");
+    let first = b.text("table.tasks tbody tr:nth-child(1)").await;
+    let second = b.text("table.tasks tbody tr:nth-child(2)").await;
+    for (row, (name, (_, who, days, what))) in
+        [first, second].iter().zip([("清徐县", decisions[0]), ("规划和自然资源局", decisions[1])])
+    {
+        let days: u32 = days.parse().expect("days");
+        for part in [name, who, what, due(days).as_str()] {
+            assert!(row.contains(part), "{part} missing from the minutes' row: {row}");
+        }
+    }
+    assert!(b.text("main.minutes").await.contains("局领导 王某"));
+    b.screenshot("minutes.png").await;
+
+    // The duty rota's month view.
+    b.goto("/rota").await;
+    assert!(b.text("main h1").await.starts_with("值班安排"));
+    assert!(b.count("table.month td.today").await == 1, "today is marked");
+    b.screenshot("rota.png").await;
+    b.sign_out().await;
+
+    // The duty lawyer records the legal consultation with the group.
+    b.sign_in("lawyer").await;
+    b.goto("/dockings").await;
+    b.find("details#docking-legal > summary").await.click().await.expect("open the form");
+    let legal = "details#docking-legal";
+    // (Without the case number: duty staff see no cases, so they cannot link one; see
+    // browser_duty_lawyer_links_the_consultation_to_the_case.)
+    b.fill(legal, "person", &rep.name).await;
+    b.fill(legal, "summary", "拆迁补偿款和过渡费未足额发放").await;
+    b.fill(legal, "advice", "补偿协议有效，可先由协调会督促履行；仍不履行的可依法提起诉讼").await;
+    b.click_to_page(&format!("{legal} button.primary")).await;
+    b.expect_path("/dockings").await;
+    let record = b.text("table.cases tbody tr:first-child").await;
+    assert!(record.contains("律师接访") && record.contains(&rep.name), "{record}");
+    b.screenshot("dockings.png").await;
+    b.sign_out().await;
+
+    // The county accepts, carries out its decision, and replies.
+    b.sign_in("qingxu").await;
+    b.goto(&case_path).await;
+    let accept = b.open_action("accept").await;
+    b.submit_action(&accept).await;
+    assert_eq!(b.state().await, "已受理办理中");
+    let task = b.open_action("complete_task").await;
+    let offered = b
+        .c()
+        .execute(
+            "return Array.from(document.querySelectorAll('#action-complete_task select[name=task] option')).map(o => o.value).filter(v => v)",
+            vec![],
+        )
+        .await
+        .expect("tasks offered");
+    assert_eq!(offered, json!(["1"]), "the county is offered its own decision only");
+    b.choose(&task, "task", "1").await;
+    b.fill(&task, "note", "补偿款和过渡费已足额发放到户").await;
+    b.submit_action(&task).await;
+    b.expect_path(&case_path).await;
+    let reply = b.open_action("reply").await;
+    b.choose(&reply, "finding", "true").await;
+    b.choose(&reply, "outcome", "support").await;
+    b.fill(&reply, "opinion", "补偿款和过渡费已足额发放").await;
+    b.submit_action(&reply).await;
+    b.expect_path(&case_path).await;
+    assert_eq!(b.state().await, "已出具处理意见");
+
+    // The case page: the decisions' table with the first done, the second open.
+    assert_eq!(b.count("table.tasks tbody tr").await, 2);
+    let done = b.text("table.tasks tbody tr:nth-child(1)").await;
+    let open = b.text("table.tasks tbody tr:nth-child(2)").await;
+    assert!(done.contains(&format!("已于 {}", today())) && done.contains(&due(60)), "task 1: {done}");
+    assert!(open.contains("未落实") && open.contains(&due(30)), "task 2: {open}");
+    let timeline = b.text("ol.timeline").await;
+    for step in ["登记", "交办", "召集协调会", "召开协调会", "受理", "落实协调会决定", "出具处理意见"]
+    {
+        assert!(timeline.contains(step), "{step} missing from the timeline:\n{timeline}");
+    }
+
+    // The same page on a tablet.
+    b.viewport(1024, 768).await;
+    let problems = b.layout_problems().await;
+    b.screenshot_at("case-tablet.png", 1024, 768).await;
+    assert!(problems.is_empty(), "the case page at 1024×768:\n{}", problems.join("\n"));
+    b.quit().await;
+
+    eprintln!(
+        "hall display: {number} on the display {} ms after 叫号 at the platform, {} ms after the call to the window; the test took {:.1} s",
+        platform_delay.as_millis(),
+        window_delay.as_millis(),
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// The duty lawyer's 律师接访 form offers 事项编号 (to link the consultation to the case), but
+/// duty staff see no case at all (`access::case_scope`: `CaseScope::None`), so any number is
+/// refused with 「事项编号…不存在，或您无权查看」 and the lawyer cannot link the record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_duty_lawyer_links_the_consultation_to_the_case() {
+    let Some((_env, _server, b)) = setup().await else { return };
+    // A demo case's number, as the clerk sees it.
+    b.sign_in("clerk").await;
+    b.goto("/cases").await;
+    let number = b.text("table.cases tbody tr:first-child a").await;
+    b.sign_out().await;
+
+    b.sign_in("lawyer").await;
+    b.goto("/dockings").await;
+    b.find("details#docking-legal > summary").await.click().await.expect("open the form");
+    let legal = "details#docking-legal";
+    b.fill(legal, "case_number", &number).await;
+    b.fill(legal, "person", "村民甲").await;
+    b.fill(legal, "summary", "拆迁补偿款和过渡费未足额发放").await;
+    b.fill(legal, "advice", "可先由协调会督促履行；仍不履行的可依法提起诉讼").await;
+    b.click_to_page(&format!("{legal} button.primary")).await;
+    if b.count("p.alert").await > 0 {
+        panic!("refused: {}", b.text(&format!("{legal} [name=case_number] + .err")).await);
+    }
+    assert!(b.text("table.cases tbody tr:first-child").await.contains(&number));
+    b.quit().await;
+}
+
+/// The case page's 协调会决定落实情况 table shows the responsible unit as its code ("140121",
+/// "ghzy"), where the minutes and the timeline name it (清徐县, 市规划和自然资源局):
+/// templates/case.html prints `t.unit` as stored, `pages::minutes` maps it through the names.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_case_tasks_name_the_responsible_units() {
+    let Some((_env, _server, b)) = setup().await else { return };
+    b.sign_in("leader").await;
+    // The demo's demolition case: a meeting with decisions for 140121 and ghzy.
+    b.goto("/cases/1").await;
+    let units: Vec<String> = {
+        let mut out = Vec::new();
+        for td in b.c().find_all(Locator::Css("table.tasks tbody td:nth-child(3)")).await.expect("units") {
+            out.push(td.text().await.expect("text"));
+        }
+        out
+    };
+    assert_eq!(units, ["清徐县", "市规划和自然资源局"]);
     b.quit().await;
 }

@@ -276,24 +276,25 @@ async fn hall_queue_and_live_display() {
     assert!(form.contains("value=\"王守田\"") && form.contains("value=\"10\""), "name and headcount carry over");
     let token = form_token(&form);
     let ticket_id = link.rsplit('=').next().unwrap().to_string();
-    let r = http
-        .post(format!("{}/cases/new", s.base))
-        .header("cookie", &clerk)
-        .form(&[
-            ("_csrf", csrf.as_str()),
-            ("_form", token.as_str()),
-            ("ticket", ticket_id.as_str()),
-            ("p0_name", "王守田"),
-            ("statement", "拆迁补偿款未到位"),
-            ("category", "expropriation"),
-            ("petition_type", "grievance"),
-            ("channel", "visit"),
-            ("county", "140121"),
-            ("headcount", "10"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let mut fields = vec![
+        ("_csrf", csrf.as_str()),
+        ("_form", token.as_str()),
+        ("ticket", ticket_id.as_str()),
+        ("p0_name", "王守田"),
+        ("statement", "拆迁补偿款未到位"),
+        ("category", "expropriation"),
+        ("petition_type", "grievance"),
+        ("channel", "visit"),
+        ("county", "140121"),
+        ("headcount", "10"),
+    ];
+    // 王守田 of 清徐县 is in the demo's demolition case: the page offers it before saving.
+    let r = http.post(format!("{}/cases/new", s.base)).header("cookie", &clerk).form(&fields).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("可能的重复信访") && html.contains("姓名和问题发生地相同（王守田）"), "{html}");
+    fields.push(("confirm_new", "1"));
+    let r = http.post(format!("{}/cases/new", s.base)).header("cookie", &clerk).form(&fields).send().await.unwrap();
     assert_eq!(r.status(), 303);
     let case = r.headers()["location"].to_str().unwrap().to_string();
     let r = http
@@ -510,4 +511,84 @@ async fn three_dockings_pages() {
     // The lawyer sees no visitors' names in the hall queue.
     let (_, hall) = page(&s, &lawyer, "/hall").await;
     assert!(hall.contains("今天还没有排队号") || !hall.contains("<td><b>A"), "{hall}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn homes_of_the_leader_and_the_supervisor() {
+    let env = Env::new(crate::e2e::harness::Backend::Sqlite).unwrap();
+    let s = env.start(true);
+    let token = s.login("clerk").await;
+    let case = |statement: &str, received: String, leader: bool| {
+        serde_json::json!({
+            "channel": "visit", "petition_type": "grievance", "category": "civil", "statement": statement,
+            "received_at": received, "petitioners": [{"name": "孙某"}], "leader_reception": leader, "leader_name": "赵建国"
+        })
+    };
+    let now = chrono::Utc::now().with_timezone(&xinfang_core::case::china_offset());
+    let r = s.post("/api/v1/cases", &token, case("今天领导接访的事项", now.to_rfc3339(), true)).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    // Received 13 days ago: the 15-day decision is due within 3 days (or overdue after holidays).
+    let r = s
+        .post("/api/v1/cases", &token, case("快到期的事项", (now - chrono::Duration::days(13)).to_rfc3339(), false))
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let due = r.body["next_due"]["due"].as_str().unwrap().to_string();
+
+    let leader = login(&s, "leader").await;
+    let (_, home) = page(&s, &leader, "/").await;
+    let today_at = home.find("<h2>今日领导接访</h2>").expect("the leader's first list");
+    let open_at = home.find("<h2>在办事项（按期限）</h2>").expect("then the open cases");
+    let first_list = &home[today_at..open_at];
+    assert!(first_list.contains("孙某") && first_list.matches("/cases/").count() == 1, "{first_list}");
+
+    let supervisor = login(&s, "supervisor").await;
+    let (_, home) = page(&s, &supervisor, "/").await;
+    assert!(home.contains("超期事项") && home.contains("临期事项（3 日内到期）"));
+    let soon = &home[home.find("<h2>临期事项（3 日内到期）</h2>").unwrap()..];
+    assert!(soon.contains(&due), "the case due on {due} is listed as due soon: {soon}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeat_visit_is_counted_on_the_earlier_case() {
+    let env = Env::new(crate::e2e::harness::Backend::Sqlite).unwrap();
+    let s = env.start(true);
+    let http = client();
+    let clerk = login(&s, "clerk").await;
+    let (_, form) = page(&s, &clerk, "/cases/new").await;
+    let (csrf, token) = (csrf_of(&form), form_token(&form));
+    // The wage story's workers come back: the phone number finds their case (a blind-index match).
+    let fields = [
+        ("_csrf", csrf.as_str()),
+        ("_form", token.as_str()),
+        ("p0_name", "钱小工"),
+        ("p0_phone", "136 0351 0002"),
+        ("statement", "工资还有一部分没拿到"),
+        ("category", "labor"),
+        ("petition_type", "grievance"),
+        ("channel", "visit"),
+    ];
+    let r = http.post(format!("{}/cases/new", s.base)).header("cookie", &clerk).form(&fields).send().await.unwrap();
+    let html = r.text().await.unwrap();
+    assert!(html.contains("电话号码相同（钱小工）"), "{html}");
+    let at = html.find("/repeat-visit").expect("a link-to-this-case button");
+    let action = &html[html[..at].rfind('"').unwrap() + 1..at + "/repeat-visit".len()];
+    let r = http
+        .post(format!("{}{action}", s.base))
+        .header("cookie", &clerk)
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let case = r.headers()["location"].to_str().unwrap().to_string();
+    let (_, page_html) = page(&s, &clerk, &case).await;
+    assert!(
+        page_html.contains("重复来访") && page_html.contains("同一事项再次来访"),
+        "counted on the earlier case's timeline"
+    );
+    let token_api = s.login("clerk").await;
+    let id = case.rsplit('/').next().unwrap();
+    let v = s.get(&format!("/api/v1/cases/{id}"), &token_api).await;
+    assert_eq!(v.body["repeat_visits"], 1);
+    assert_eq!(s.get("/api/v1/cases?category=labor", &token_api).await.body["total"], 1, "no new case was made");
 }

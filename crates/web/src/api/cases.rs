@@ -6,7 +6,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use xinfang_core::case::RegisterInput;
 use xinfang_core::lifecycle::{Command, ACTIONS};
-use xinfang_store::cases::{CaseFilter, CaseSummary, CaseView, Page};
+use xinfang_store::cases::{CaseFilter, CaseSummary, CaseView, Page, RepeatCandidate};
 
 use crate::error::{ApiError, ErrorResponse};
 use crate::extract::{parse_json, path_id, ApiJson, ApiQuery, Authed};
@@ -133,4 +133,17 @@ pub async fn reveal(
         .await
         .map_err(|e| ApiError::from_store(e, lang))?;
     Ok(Json(RevealResponse { value }))
+}
+
+/// 重复信访 Earlier cases that may be the same person or matter as this registration (by ID
+/// number, phone, or name and place), each with why it matched — ask before registering, link
+/// the visit with `record_visit` instead of creating a second case.
+#[utoipa::path(post, path = "/api/v1/cases/repeats", tag = "cases", security(("bearer" = [])), request_body = RegisterInput,
+    responses((status = 200, body = Vec<RepeatCandidate>), (status = 401, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+pub async fn repeats(
+    State(app): State<AppState>,
+    auth: Authed,
+    ApiJson(input): ApiJson<RegisterInput>,
+) -> Result<Json<Vec<RepeatCandidate>>, ApiError> {
+    app.store.possible_repeats(&auth.actor, &input).await.map(Json).map_err(|e| ApiError::from_store(e, auth.lang))
 }

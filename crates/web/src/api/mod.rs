@@ -18,6 +18,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/auth/logout", post(auth::logout))
         .route("/api/v1/me", get(auth::me))
         .route("/api/v1/cases", post(cases::register).get(cases::list))
+        .route("/api/v1/cases/repeats", post(cases::repeats))
         .route("/api/v1/cases/{id}", get(cases::get))
         .route("/api/v1/cases/{id}/actions", post(cases::act))
         .route("/api/v1/cases/{id}/petitioners/{pid}/reveal", post(cases::reveal))

@@ -2,6 +2,7 @@
 //! with post-redirect-get, a session cookie and a CSRF token on every form. Pages call the same
 //! store operations as the API; no rule lives here.
 
+pub mod admin;
 pub mod docking;
 pub mod forms;
 pub mod hall;
@@ -34,10 +35,18 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/new", get(pages::register_page).post(pages::register_submit))
         .route("/cases/{id}", get(pages::case_page))
         .route("/cases/{id}/act", post(pages::case_act))
+        .route("/cases/{id}/repeat-visit", post(pages::repeat_visit))
         .route("/cases/{id}/petitioners/{pid}/reveal", post(pages::reveal))
         .route("/cases/{id}/minutes/{seq}", get(pages::minutes))
         .route("/dockings", get(docking::list).post(docking::record))
         .route("/rota", get(rota::month_view).post(rota::set))
+        .route("/admin", get(admin::overview))
+        .route("/admin/units", get(admin::units).post(admin::save_unit))
+        .route("/admin/users", get(admin::users).post(admin::add_user))
+        .route("/admin/users/{id}/active", post(admin::set_active))
+        .route("/admin/users/{id}/password", post(admin::reset_password))
+        .route("/admin/categories", get(admin::categories).post(admin::save_category))
+        .route("/admin/calendar", get(admin::calendar).post(admin::import_calendar))
         .route("/hall", get(hall::console))
         .route("/hall/issue", post(hall::issue))
         .route("/hall/call", post(hall::call_next))

@@ -29,6 +29,10 @@ pub struct Base {
     pub csrf: String,
     pub lang: &'static str,
     pub can_register: bool,
+    /// 系统管理员: the administration link is shown.
+    pub is_admin: bool,
+    /// Has any case scope (administrators and duty staff have none: no case links for them).
+    pub sees_cases: bool,
 }
 
 impl Base {
@@ -41,6 +45,8 @@ impl Base {
             csrf: staff.csrf.clone(),
             lang: if staff.lang == Lang::En { "en" } else { "zh-CN" },
             can_register: xinfang_core::lifecycle::check_register(&staff.actor).is_ok(),
+            sees_cases: xinfang_core::access::case_scope(&staff.actor) != xinfang_core::access::CaseScope::None,
+            is_admin: staff.actor.role == Role::Admin,
         }
     }
 }
@@ -206,54 +212,81 @@ pub struct HomePage {
     pub base: Base,
     /// Unread reminders of the actor's unit.
     pub notices: Vec<xinfang_store::jobs::Notification>,
-    pub heading: &'static str,
-    pub rows: Vec<Row>,
+    pub sections: Vec<HomeSection>,
     pub total: i64,
     pub overdue: i64,
 }
 
-/// 工作台: what this role works on first.
+/// 工作台: what this role works on first — the clerk today's registrations, unit staff their
+/// inbox by deadline, the leader today's leader receptions and the open cases, the supervisor
+/// what is overdue and what falls due within days.
 pub async fn home(State(app): State<AppState>, staff: Staff) -> Response {
     let m = staff.m();
     let today = local_date(xinfang_store::now());
-    let (heading, filter) = match staff.actor.role {
-        Role::Clerk => (m.home_clerk, CaseFilter { from: Some(today), to: Some(today), ..Default::default() }),
-        Role::UnitStaff => (m.home_unit, CaseFilter { sort: Some("due".into()), ..Default::default() }),
-        Role::Leader => (m.home_leader, CaseFilter { sort: Some("due".into()), ..Default::default() }),
-        Role::Supervisor => (m.home_supervisor, CaseFilter { sort: Some("due".into()), ..Default::default() }),
-        _ => (m.home_other, CaseFilter::default()),
+    let by_due = |f: CaseFilter| CaseFilter { sort: Some("due".into()), ..f };
+    let sections: Vec<(&'static str, CaseFilter)> = match staff.actor.role {
+        Role::Clerk => vec![(m.home_clerk, CaseFilter { from: Some(today), to: Some(today), ..Default::default() })],
+        Role::UnitStaff => vec![(m.home_unit, by_due(CaseFilter::default()))],
+        Role::Leader => vec![
+            (
+                m.home_leader_today,
+                CaseFilter { leader_reception: Some(true), from: Some(today), to: Some(today), ..Default::default() },
+            ),
+            (m.home_leader, by_due(CaseFilter::default())),
+        ],
+        Role::Supervisor => vec![
+            (m.home_supervisor, by_due(CaseFilter { overdue: Some(true), ..Default::default() })),
+            (
+                m.home_due_soon,
+                by_due(CaseFilter {
+                    overdue: Some(false),
+                    due_by: Some(today + Duration::days(DUE_SOON_DAYS)),
+                    ..Default::default()
+                }),
+            ),
+        ],
+        _ => vec![(m.home_other, CaseFilter::default())],
     };
     let result = async {
         let names = Names::load(&app).await?;
-        let page = app.store.list_cases(&staff.actor, &filter).await?;
+        let mut pages = Vec::new();
+        for (heading, filter) in &sections {
+            pages.push((*heading, app.store.list_cases(&staff.actor, filter).await?));
+        }
         let overdue = app
             .store
             .list_cases(&staff.actor, &CaseFilter { overdue: Some(true), per_page: Some(1), ..Default::default() })
             .await?
             .total;
         let notices = app.store.notifications(&staff.actor, true, 20).await?;
-        Ok::<_, StoreError>((names, page, overdue, notices))
+        Ok::<_, StoreError>((names, pages, overdue, notices))
     }
     .await;
-    let (names, page, overdue, notices) = match result {
+    let (names, pages, overdue, notices) = match result {
         Ok(x) => x,
         Err(e) => return error_page(e, staff.lang),
     };
-    // Unit staff see only open work in their inbox.
-    let items = if staff.actor.role == Role::UnitStaff {
-        page.items.into_iter().filter(|c| c.next_due_on.is_some()).collect()
-    } else {
-        page.items
-    };
+    let total = pages.first().map(|p| p.1.total).unwrap_or(0);
+    let sections = pages
+        .into_iter()
+        .map(|(heading, page)| {
+            // Unit staff see only open work in their inbox.
+            let items = if staff.actor.role == Role::UnitStaff {
+                page.items.into_iter().filter(|c| c.next_due_on.is_some()).collect()
+            } else {
+                page.items
+            };
+            HomeSection { heading, rows: rows(items, &names, today) }
+        })
+        .collect();
     let unit = names.unit(&staff.actor.unit_code);
-    render(&HomePage {
-        base: Base::of(&staff, unit),
-        notices,
-        heading,
-        rows: rows(items, &names, today),
-        total: page.total,
-        overdue,
-    })
+    render(&HomePage { base: Base::of(&staff, unit), notices, sections, total, overdue })
+}
+
+/// One list on the home page.
+pub struct HomeSection {
+    pub heading: &'static str,
+    pub rows: Vec<Row>,
 }
 
 #[derive(Template)]
@@ -348,6 +381,8 @@ pub struct RegisterPage {
     pub categories: Vec<(String, String)>,
     pub counties: Vec<(String, String)>,
     pub units: Vec<(String, String)>,
+    /// Earlier cases that may be the same matter (最多访一次: link, don't duplicate).
+    pub repeats: Vec<xinfang_store::cases::RepeatCandidate>,
 }
 
 impl RegisterPage {
@@ -368,6 +403,7 @@ async fn register_page_for(
     form: RegForm,
     errors: BTreeMap<String, String>,
     summary: Option<String>,
+    repeats: Vec<xinfang_store::cases::RepeatCandidate>,
 ) -> Response {
     let result =
         async { Ok::<_, StoreError>((app.store.list_units().await?, app.store.list_categories().await?)) }.await;
@@ -386,6 +422,7 @@ async fn register_page_for(
         categories: cats.into_iter().map(|c| (c.code, c.name)).collect(),
         counties: units.iter().filter(|u| u.kind == "county").map(|u| (u.code.clone(), u.name.clone())).collect(),
         units: units.into_iter().map(|u| (u.code, u.name)).collect(),
+        repeats,
     })
 }
 
@@ -406,7 +443,7 @@ pub async fn register_page(State(app): State<AppState>, staff: Staff, Query(q): 
             }
         }
     }
-    register_page_for(&app, &staff, form, BTreeMap::new(), None).await
+    register_page_for(&app, &staff, form, BTreeMap::new(), None, vec![]).await
 }
 
 pub async fn register_submit(State(app): State<AppState>, staff: Staff, body: Bytes) -> Response {
@@ -420,11 +457,41 @@ pub async fn register_submit(State(app): State<AppState>, staff: Staff, body: By
         Ok(i) => i,
         Err(errs) => {
             let errors = forms::errors_by_key(&errs, staff.lang, &form.filled_rows());
-            return register_page_for(&app, &staff, form, errors, summary).await;
+            return register_page_for(&app, &staff, form, errors, summary, vec![]).await;
         }
     };
-    // The form's own token makes a double-clicked save create one case.
+    // 最多访一次: before a new case is made, show earlier cases of the same person or matter; the
+    // clerk links the visit to one of them, or confirms that this is a new matter.
     let key = forms::first(&p, "_form").map(|k| format!("form-{k}"));
+    // A second click on a form already saved goes to the case it made.
+    if let Some(k) = &key {
+        match app.store.idempotent_case(&staff.actor, k).await {
+            Ok(Some(id)) => return Redirect::to(&format!("/cases/{id}")).into_response(),
+            Ok(None) => {}
+            Err(e) => return error_page(e, staff.lang),
+        }
+    }
+    if forms::first(&p, "confirm_new").is_none() {
+        // Errors first: a form with mistakes is corrected before anything is compared with it.
+        match app.store.check_registration(&staff.actor, &input).await {
+            Ok(()) => {}
+            Err(StoreError::Domain(d)) => {
+                let errors = forms::errors_by_key(d.fields(), staff.lang, &form.filled_rows());
+                let summary = if errors.is_empty() { Some(d.message(staff.lang)) } else { summary };
+                return register_page_for(&app, &staff, form, errors, summary, vec![]).await;
+            }
+            Err(e) => return error_page(e, staff.lang),
+        }
+        match app.store.possible_repeats(&staff.actor, &input).await {
+            Ok(repeats) if !repeats.is_empty() => {
+                let note = Some(staff.m().repeats_found.to_string());
+                return register_page_for(&app, &staff, form, BTreeMap::new(), note, repeats).await;
+            }
+            Ok(_) => {}
+            Err(e) => return error_page(e, staff.lang),
+        }
+    }
+    // The form's own token makes a double-clicked save create one case.
     match app.store.register_case(&staff.actor, &input, key.as_deref()).await {
         Ok((case, _)) => {
             if let Ok(ticket) = form.ticket.parse::<i64>() {
@@ -437,7 +504,7 @@ pub async fn register_submit(State(app): State<AppState>, staff: Staff, body: By
         Err(StoreError::Domain(d)) => {
             let errors = forms::errors_by_key(d.fields(), staff.lang, &form.filled_rows());
             let summary = if errors.is_empty() { Some(d.message(staff.lang)) } else { summary };
-            register_page_for(&app, &staff, form, errors, summary).await
+            register_page_for(&app, &staff, form, errors, summary, vec![]).await
         }
         Err(e) => error_page(e, staff.lang),
     }
@@ -622,7 +689,7 @@ async fn case_page_for(
         ))
     }
     .await;
-    let (case, names, dockings) = match result {
+    let (mut case, names, dockings) = match result {
         Ok(x) => x,
         Err(e) => return error_page(e, staff.lang),
     };
@@ -652,6 +719,10 @@ async fn case_page_for(
             _ => forms::action_form(a, &units, &open_tasks),
         })
         .collect();
+    // People read unit names, not codes (after the forms, which work with codes).
+    for t in &mut case.tasks {
+        t.unit = names.unit(&t.unit);
+    }
     let money = (case.money.claimed != 0 || case.money.paid != 0 || case.money.recovered != 0).then(|| {
         (
             forms::fen_to_yuan(case.money.claimed),
@@ -829,6 +900,30 @@ pub async fn notifications_read(State(app): State<AppState>, staff: Staff, body:
     let id = forms::first(&p, "id").and_then(|i| i.parse::<i64>().ok());
     match app.store.mark_notifications_read(&staff.actor, id).await {
         Ok(_) => Redirect::to("/").into_response(),
+        Err(e) => error_page(e, staff.lang),
+    }
+}
+
+/// 重复来访 Count this visit on an earlier case instead of registering a new one.
+pub async fn repeat_visit(State(app): State<AppState>, staff: Staff, Path(id): Path<String>, body: Bytes) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(StoreError::NotFound { what: "信访事项" }, staff.lang);
+    };
+    let p = forms::parse_pairs(&body);
+    if !staff.csrf_ok(forms::first(&p, "_csrf")) {
+        return staff.csrf_failed();
+    }
+    let cmd =
+        xinfang_core::lifecycle::Command::RecordVisit { note: Some("登记台：同一事项再次来访".into()) };
+    match app.store.act(&staff.actor, id, &cmd).await {
+        Ok(_) => {
+            if let Some(ticket) = forms::first(&p, "ticket").and_then(|t| t.parse::<i64>().ok()) {
+                if let Err(e) = app.store.link_ticket(&staff.actor, ticket, id).await {
+                    tracing::warn!(error = %e, ticket, case = id, "could not link the queue ticket to the case");
+                }
+            }
+            Redirect::to(&format!("/cases/{id}")).into_response()
+        }
         Err(e) => error_page(e, staff.lang),
     }
 }
