@@ -5,6 +5,7 @@
 //! here without a database. The store persists what this crate decides; the web layer only calls it.
 
 pub mod access;
+pub mod attachment;
 pub mod calendar;
 pub mod case;
 pub mod deadline;

@@ -40,13 +40,14 @@ pub(crate) enum Arg {
     OptDate(Option<NaiveDate>),
     Ts(DateTime<Utc>),
     OptTs(Option<DateTime<Utc>>),
+    Bytes(Vec<u8>),
 }
 
 macro_rules! arg_from {
     ($($t:ty => $v:ident),* $(,)?) => { $(impl From<$t> for Arg { fn from(x: $t) -> Arg { Arg::$v(x) } })* };
 }
 arg_from!(i64 => I64, Option<i64> => OptI64, String => Text, Option<String> => OptText, bool => Bool,
-    NaiveDate => Date, Option<NaiveDate> => OptDate, DateTime<Utc> => Ts, Option<DateTime<Utc>> => OptTs);
+    NaiveDate => Date, Option<NaiveDate> => OptDate, DateTime<Utc> => Ts, Option<DateTime<Utc>> => OptTs, Vec<u8> => Bytes);
 impl From<&str> for Arg {
     fn from(x: &str) -> Arg {
         Arg::Text(x.to_string())
@@ -83,6 +84,7 @@ macro_rules! bind_all {
                 Arg::OptDate(v) => q.bind(v),
                 Arg::Ts(v) => q.bind(v),
                 Arg::OptTs(v) => q.bind(v),
+                Arg::Bytes(v) => q.bind(v),
             };
         }
         q

@@ -6,6 +6,7 @@
 //! log in the same transaction.
 
 pub mod admin;
+pub mod attachments;
 pub mod audit;
 pub mod cases;
 pub mod crypto;

@@ -13,6 +13,8 @@ mod prelude;
 mod access;
 #[path = "store/admin.rs"]
 mod admin;
+#[path = "store/attachments.rs"]
+mod attachments;
 #[path = "store/audit.rs"]
 mod audit;
 #[path = "store/calendar.rs"]

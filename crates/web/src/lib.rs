@@ -2,6 +2,7 @@
 //! No business rule and no SQL lives here.
 
 pub mod api;
+pub mod attachments;
 pub mod error;
 pub mod extract;
 pub mod openapi;

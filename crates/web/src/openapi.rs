@@ -24,7 +24,7 @@ impl Modify for BearerAuth {
     info(title = "xinfang API", version = "1", description = "信访工作一站式系统 JSON API. Errors are {\"error\": {\"code\", \"message\"}}; messages in Chinese unless Accept-Language prefers English."),
     paths(
         api::auth::login, api::auth::logout, api::auth::me,
-        api::cases::register, api::cases::repeats, api::cases::get, api::cases::list, api::cases::act, api::cases::reveal,
+        api::cases::register, api::cases::repeats, api::cases::get, api::cases::list, api::cases::act, api::cases::reveal, api::cases::attachments, api::cases::upload, api::cases::attachment,
         api::meta::units, api::meta::categories, api::meta::calendar, api::meta::healthz, api::meta::readyz,
     ),
     modifiers(&BearerAuth)

@@ -592,3 +592,94 @@ async fn a_repeat_visit_is_counted_on_the_earlier_case() {
     assert_eq!(v.body["repeat_visits"], 1);
     assert_eq!(s.get("/api/v1/cases?category=labor", &token_api).await.body["total"], 1, "no new case was made");
 }
+
+/// A multipart body by hand (the test client has no multipart feature): fields, then a file.
+fn multipart(fields: &[(&str, &str)], filename: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "----xinfang-test-boundary";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+    }
+    body.extend(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend(bytes);
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attachments_on_the_case_page_and_the_api() {
+    let env = Env::new(crate::e2e::harness::Backend::Sqlite).unwrap();
+    let s = env.start(true);
+    let http = client();
+    let clerk = login(&s, "clerk").await;
+    let (_, case) = page(&s, &clerk, "/cases/1").await;
+    assert!(case.contains("enctype=\"multipart/form-data\""), "an upload form on the case page");
+    let csrf = csrf_of(&case);
+    let pdf = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n%%EOF\n";
+    // Without the CSRF token: refused.
+    let (ct, body) = multipart(&[("_csrf", "nope")], "来信.pdf", pdf);
+    let r = http
+        .post(format!("{}/cases/1/attachments", s.base))
+        .header("cookie", &clerk)
+        .header("content-type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // A file that is not a scan or photo: refused with the reason.
+    let (ct, body) = multipart(&[("_csrf", csrf.as_str())], "evil.pdf", b"MZ\x90\0binary");
+    let r = http
+        .post(format!("{}/cases/1/attachments", s.base))
+        .header("cookie", &clerk)
+        .header("content-type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("只能上传 PDF、JPG、PNG 或 TIFF"));
+    // A real one: listed on the page, downloadable with its Chinese name.
+    let (ct, body) = multipart(&[("_csrf", csrf.as_str())], "来信扫描.pdf", pdf);
+    let r = http
+        .post(format!("{}/cases/1/attachments", s.base))
+        .header("cookie", &clerk)
+        .header("content-type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, case) = page(&s, &clerk, "/cases/1").await;
+    assert!(case.contains("来信扫描.pdf"));
+    let r = http.get(format!("{}/cases/1/attachments/1", s.base)).header("cookie", &clerk).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(
+        r.headers()["content-disposition"].to_str().unwrap().contains("UTF-8''%E6%9D%A5"),
+        "the Chinese name survives"
+    );
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(&r.bytes().await.unwrap()[..], pdf);
+
+    // The API: upload a PNG, list both, another county gets not found.
+    let token = s.login("qingxu").await;
+    let (ct, body) = multipart(&[], "现场照片.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
+    let r = http
+        .post(format!("{}/api/v1/cases/1/attachments", s.base))
+        .bearer_auth(&token)
+        .header("content-type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let list = s.get("/api/v1/cases/1/attachments", &token).await;
+    assert_eq!(list.body.as_array().unwrap().len(), 2);
+    assert_eq!(list.body[1]["content_type"], "image/png");
+    let other = s.login("xiaodian").await;
+    assert_eq!(s.get("/api/v1/cases/1/attachments", &other).await.status, 404);
+}

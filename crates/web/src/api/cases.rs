@@ -147,3 +147,54 @@ pub async fn repeats(
 ) -> Result<Json<Vec<RepeatCandidate>>, ApiError> {
     app.store.possible_repeats(&auth.actor, &input).await.map(Json).map_err(|e| ApiError::from_store(e, auth.lang))
 }
+
+/// The attachments of a case.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/attachments", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Case id")),
+    responses((status = 200, body = Vec<xinfang_store::attachments::AttachmentInfo>), (status = 401, body = ErrorResponse), (status = 404, body = ErrorResponse)))]
+pub async fn attachments(
+    State(app): State<AppState>,
+    auth: Authed,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<xinfang_store::attachments::AttachmentInfo>>, ApiError> {
+    let id = path_id(auth.lang, &id)?;
+    app.store.attachments(&auth.actor, id).await.map(Json).map_err(|e| ApiError::from_store(e, auth.lang))
+}
+
+/// Attach a scanned letter or photo: multipart form with the file in the field `file` (PDF, JPEG,
+/// PNG or TIFF, at most 10 MB; the type is read from the file itself).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/attachments", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Case id")),
+    request_body(content = String, content_type = "multipart/form-data", description = "field `file`"),
+    responses((status = 201, body = xinfang_store::attachments::AttachmentInfo), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse),
+        (status = 404, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+pub async fn upload(
+    State(app): State<AppState>,
+    auth: Authed,
+    Path(id): Path<String>,
+    mp: axum::extract::Multipart,
+) -> Result<(StatusCode, Json<xinfang_store::attachments::AttachmentInfo>), ApiError> {
+    let lang = auth.lang;
+    let id = path_id(lang, &id)?;
+    let up = crate::attachments::read_upload(mp, lang).await?;
+    let (name, bytes) = up.file.unwrap_or_default();
+    let info =
+        app.store.add_attachment(&auth.actor, id, &name, bytes).await.map_err(|e| ApiError::from_store(e, lang))?;
+    Ok((StatusCode::CREATED, Json(info)))
+}
+
+/// One attachment's file (the download is audited).
+#[utoipa::path(get, path = "/api/v1/cases/{id}/attachments/{aid}", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Case id"), ("aid" = i64, Path, description = "Attachment id")),
+    responses((status = 200, description = "The file"), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse)))]
+pub async fn attachment(
+    State(app): State<AppState>,
+    auth: Authed,
+    Path((id, aid)): Path<(String, String)>,
+) -> Result<axum::response::Response, ApiError> {
+    let lang = auth.lang;
+    let (id, aid) = (path_id(lang, &id)?, path_id(lang, &aid)?);
+    let (info, bytes) =
+        app.store.attachment_bytes(&auth.actor, id, aid).await.map_err(|e| ApiError::from_store(e, lang))?;
+    Ok(crate::attachments::download(&info.content_type, &info.filename, bytes))
+}

@@ -22,6 +22,13 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/cases/{id}", get(cases::get))
         .route("/api/v1/cases/{id}/actions", post(cases::act))
         .route("/api/v1/cases/{id}/petitioners/{pid}/reveal", post(cases::reveal))
+        .route(
+            "/api/v1/cases/{id}/attachments",
+            get(cases::attachments)
+                .post(cases::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::attachments::UPLOAD_BODY_LIMIT)),
+        )
+        .route("/api/v1/cases/{id}/attachments/{aid}", get(cases::attachment))
         .route("/api/v1/units", get(meta::units))
         .route("/api/v1/categories", get(meta::categories))
         .route("/api/v1/calendar", get(meta::calendar))

@@ -36,6 +36,12 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}", get(pages::case_page))
         .route("/cases/{id}/act", post(pages::case_act))
         .route("/cases/{id}/repeat-visit", post(pages::repeat_visit))
+        .route(
+            "/cases/{id}/attachments",
+            post(pages::upload_attachment)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::attachments::UPLOAD_BODY_LIMIT)),
+        )
+        .route("/cases/{id}/attachments/{aid}", get(pages::download_attachment))
         .route("/cases/{id}/petitioners/{pid}/reveal", post(pages::reveal))
         .route("/cases/{id}/minutes/{seq}", get(pages::minutes))
         .route("/dockings", get(docking::list).post(docking::record))

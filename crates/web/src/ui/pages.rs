@@ -672,6 +672,8 @@ pub struct CasePage {
     pub can_reveal: bool,
     /// 三对接 records of this case the actor may read.
     pub dockings: Vec<xinfang_store::docking::DockingView>,
+    pub attachments: Vec<xinfang_store::attachments::AttachmentInfo>,
+    pub can_upload: bool,
 }
 
 async fn case_page_for(
@@ -686,10 +688,11 @@ async fn case_page_for(
             app.store.get_case(&staff.actor, id).await?,
             Names::load(app).await?,
             app.store.dockings(&staff.actor, Some(id), 50).await?,
+            app.store.attachments(&staff.actor, id).await?,
         ))
     }
     .await;
-    let (mut case, names, dockings) = match result {
+    let (mut case, names, dockings, attachments) = match result {
         Ok(x) => x,
         Err(e) => return error_page(e, staff.lang),
     };
@@ -746,6 +749,8 @@ async fn case_page_for(
         revealed,
         can_reveal: xinfang_core::access::can_reveal_personal_data(&staff.actor),
         dockings,
+        attachments,
+        can_upload: matches!(staff.actor.role, Role::Clerk | Role::Leader | Role::Supervisor | Role::UnitStaff),
         case,
     })
 }
@@ -924,6 +929,48 @@ pub async fn repeat_visit(State(app): State<AppState>, staff: Staff, Path(id): P
             }
             Redirect::to(&format!("/cases/{id}")).into_response()
         }
+        Err(e) => error_page(e, staff.lang),
+    }
+}
+
+/// 上传附件 from the case page (multipart, CSRF in the form).
+pub async fn upload_attachment(
+    State(app): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    mp: axum::extract::Multipart,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(StoreError::NotFound { what: "信访事项" }, staff.lang);
+    };
+    let up = match crate::attachments::read_upload(mp, staff.lang).await {
+        Ok(u) => u,
+        Err(e) => return super::message_page(e.status, e.message, staff.lang),
+    };
+    if !staff.csrf_ok(up.fields.iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v.as_str())) {
+        return staff.csrf_failed();
+    }
+    let (name, bytes) = up.file.unwrap_or_default();
+    match app.store.add_attachment(&staff.actor, id, &name, bytes).await {
+        Ok(_) => Redirect::to(&format!("/cases/{id}#attachments")).into_response(),
+        Err(StoreError::Domain(d)) => {
+            super::message_page(axum::http::StatusCode::UNPROCESSABLE_ENTITY, d.message(staff.lang), staff.lang)
+        }
+        Err(e) => error_page(e, staff.lang),
+    }
+}
+
+/// Open an attachment (audited).
+pub async fn download_attachment(
+    State(app): State<AppState>,
+    staff: Staff,
+    Path((id, aid)): Path<(String, String)>,
+) -> Response {
+    let (Ok(id), Ok(aid)) = (id.parse::<i64>(), aid.parse::<i64>()) else {
+        return error_page(StoreError::NotFound { what: "附件" }, staff.lang);
+    };
+    match app.store.attachment_bytes(&staff.actor, id, aid).await {
+        Ok((info, bytes)) => crate::attachments::download(&info.content_type, &info.filename, bytes),
         Err(e) => error_page(e, staff.lang),
     }
 }
