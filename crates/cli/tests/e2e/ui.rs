@@ -140,6 +140,10 @@ async fn sessions_csrf_and_forms() {
     assert!(!case.contains("11010519491231002X"), "never in full without a reveal");
     assert!(case.contains("受理告知 15 日"), "deadline rules are shown");
     assert!(case.contains("id=\"action-assign\""), "the clerk may assign it now");
+    // The routing rules suggest the construction department for a construction matter.
+    let assign_form = &case[case.find("id=\"action-assign\"").unwrap()..];
+    let lead = &assign_form[..assign_form.find("</select>").unwrap()];
+    assert!(lead.contains("<option value=\"zjj\" selected>"), "{lead}");
     assert!(!case.contains("id=\"action-reply\""), "…but not reply");
 
     // An action with an error keeps the form open with the message beside the field.

@@ -689,10 +689,11 @@ async fn case_page_for(
             Names::load(app).await?,
             app.store.dockings(&staff.actor, Some(id), 50).await?,
             app.store.attachments(&staff.actor, id).await?,
+            app.store.list_categories().await?,
         ))
     }
     .await;
-    let (mut case, names, dockings, attachments) = match result {
+    let (mut case, names, dockings, attachments, categories) = match result {
         Ok(x) => x,
         Err(e) => return error_page(e, staff.lang),
     };
@@ -713,13 +714,28 @@ async fn case_page_for(
             )
         })
         .collect();
+    let suggested_unit = xinfang_core::case::default_route(&categories, &case.category, case.place.county.as_deref())
+        .filter(|u| {
+            // Never suggest routing an accusation to the unit it accuses.
+            !(case.petition_type == "accusation" && case.accused.unit.as_deref() == Some(u.as_str()))
+        });
     let forms = case
         .allowed_actions
         .iter()
         .filter_map(|a| xinfang_core::lifecycle::ACTIONS.iter().find(|x| *x == a).copied())
         .map(|a| match &failed {
             Some(f) if f.action == a => f.clone(),
-            _ => forms::action_form(a, &units, &open_tasks),
+            _ => {
+                let mut form = forms::action_form(a, &units, &open_tasks);
+                // 分流: suggest the unit the routing rules give (the category's department, or
+                // the county where the matter arose); the clerk may choose another.
+                if let (Some(unit), "assign" | "forward") = (&suggested_unit, a) {
+                    if let Some(f) = form.fields.iter_mut().find(|f| f.name == "lead" || f.name == "unit") {
+                        f.value = unit.clone();
+                    }
+                }
+                form
+            }
         })
         .collect();
     // People read unit names, not codes (after the forms, which work with codes).
