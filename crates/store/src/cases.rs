@@ -654,6 +654,18 @@ impl Store {
         self.view(&mut tx, actor, row).await
     }
 
+    /// A case as a person opens it (the case page, the API): like [`Store::get_case`], and
+    /// recorded in the audit log — names and the statement are personal data, so every reading
+    /// of a whole case is on record. (Lists are not recorded; they show no ID or phone numbers.)
+    pub async fn open_case(&self, actor: &Actor, case_id: i64) -> Result<CaseView, StoreError> {
+        let view = self.get_case(actor, case_id).await?;
+        let mut tx = self.pool.begin_write().await?;
+        crate::audit::append(&mut tx, Some(actor), "case.view", "case", &case_id.to_string(), serde_json::json!({}))
+            .await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
     /// The id of a case by its number, if the actor may see it.
     pub async fn case_id_by_number(&self, actor: &Actor, number: &str) -> Result<i64, StoreError> {
         let mut tx = self.pool.begin_read().await?;

@@ -177,3 +177,16 @@ both!(another_master_key_neither_decrypts_nor_matches, |h| async move {
     other.close().await;
     Ok(())
 });
+
+both!(opening_a_case_is_on_record, |h| async move {
+    let [clerk, other] = h.actors(["clerk", "s140105"]).await;
+    let case = h.store.register_case(&clerk, &reg().build(), None).await?.0;
+    let before = h.count("audit_log WHERE action = 'case.view'").await;
+    let v = h.store.open_case(&clerk, case.id).await?;
+    assert_eq!(v.id, case.id);
+    assert_eq!(h.count("audit_log WHERE action = 'case.view'").await, before + 1);
+    assert_eq!(err_code(h.store.open_case(&other, case.id).await), "not_found");
+    assert_eq!(h.count("audit_log WHERE action = 'case.view'").await, before + 1, "nothing opened, nothing recorded");
+    assert!(h.store.verify_audit().await?.ok());
+    Ok(())
+});

@@ -60,7 +60,7 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<CaseView>, ApiError> {
     let id = path_id(auth.lang, &id)?;
-    app.store.get_case(&auth.actor, id).await.map(Json).map_err(|e| ApiError::from_store(e, auth.lang))
+    app.store.open_case(&auth.actor, id).await.map(Json).map_err(|e| ApiError::from_store(e, auth.lang))
 }
 
 /// The cases the caller may see, filtered and paged.

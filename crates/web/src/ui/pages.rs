@@ -773,7 +773,12 @@ async fn case_page_for(
 
 pub async fn case_page(State(app): State<AppState>, staff: Staff, Path(id): Path<String>) -> Response {
     match id.parse::<i64>() {
-        Ok(id) => case_page_for(&app, &staff, id, None, None).await,
+        Ok(id) => {
+            if let Err(e) = app.store.open_case(&staff.actor, id).await {
+                return error_page(e, staff.lang);
+            }
+            case_page_for(&app, &staff, id, None, None).await
+        }
         Err(_) => error_page(StoreError::NotFound { what: "信访事项" }, staff.lang),
     }
 }
