@@ -197,6 +197,8 @@ pub struct CaseFilter {
     pub due_by: Option<NaiveDate>,
     /// Received at a leader reception (领导接访).
     pub leader_reception: Option<bool>,
+    /// Under an open supervision order (督办) — `true` — or not.
+    pub supervised: Option<bool>,
     /// Received on or after this date (China time).
     pub from: Option<NaiveDate>,
     /// Received on or before this date.
@@ -374,7 +376,7 @@ async fn write_state(
     };
     tx.execute(
         "UPDATE cases SET state = $1, lead_unit_id = $2, money_claimed = $3, money_paid = $4, money_recovered = $5, \
-         repeat_visits = $6, next_due_name = $7, next_due_on = $8, updated_at = $9 WHERE id = $10",
+         repeat_visits = $6, next_due_name = $7, next_due_on = $8, updated_at = $9, supervised_on = $11 WHERE id = $10",
         args![
             facts.state.code(),
             lead,
@@ -385,7 +387,8 @@ async fn write_state(
             next.map(|d| d.name.to_string()),
             next.map(|d| d.due),
             crate::now(),
-            case_id
+            case_id,
+            facts.supervised_on
         ],
     )
     .await?;
@@ -893,6 +896,11 @@ impl Store {
         if let Some(l) = f.leader_reception {
             let p = sql.arg(l);
             sql.push(&format!(" AND c.leader_reception = {p}"));
+        }
+        match f.supervised {
+            Some(true) => sql.push(" AND c.supervised_on IS NOT NULL"),
+            Some(false) => sql.push(" AND c.supervised_on IS NULL"),
+            None => {}
         }
         match f.overdue {
             Some(true) => {

@@ -545,8 +545,19 @@ async fn homes_of_the_leader_and_the_supervisor() {
     let first_list = &home[today_at..open_at];
     assert!(first_list.contains("孙某") && first_list.matches("/cases/").count() == 1, "{first_list}");
 
+    // A supervision order on another case puts it on the supervisor's 督办中 list.
+    let r = s.post("/api/v1/cases", &token, case("督办的事项", now.to_rfc3339(), false)).await;
+    let supervised_id = r.body["id"].as_i64().unwrap();
+    let number = r.body["number"].as_str().unwrap().to_string();
+    s.act_ok(&token, supervised_id, serde_json::json!({"action": "assign", "lead": "mzj"})).await;
+    let sv = s.login("supervisor").await;
+    s.act_ok(&sv, supervised_id, serde_json::json!({"action": "supervise", "note": "请于30日内书面回复"})).await;
+
     let supervisor = login(&s, "supervisor").await;
     let (_, home) = page(&s, &supervisor, "/").await;
+    let sup_at = home.find("<h2>督办中（待书面回复）</h2>").expect("the supervised list");
+    let soon_at = home.find("<h2>临期事项（3 日内到期）</h2>").unwrap();
+    assert!(home[sup_at..soon_at].contains(&number), "the supervised case is listed");
     assert!(home.contains("超期事项") && home.contains("临期事项（3 日内到期）"));
     let soon = &home[home.find("<h2>临期事项（3 日内到期）</h2>").unwrap()..];
     assert!(soon.contains(&due), "the case due on {due} is listed as due soon: {soon}");

@@ -158,3 +158,22 @@ both!(overdue_means_the_nearest_duty_has_passed, |h| async move {
     assert!(v.next_due.as_ref().is_some_and(|n| n.due >= today + chrono::Duration::days(15)));
     Ok(())
 });
+
+both!(supervised_and_leader_reception_filters, |h| async move {
+    let [clerk, supervisor, county] = h.actors(["clerk", "supervisor", "s140121"]).await;
+    let a = h.store.register_case(&clerk, &reg().build(), None).await?.0;
+    let mut leader_input = reg().build();
+    leader_input.leader_reception = true;
+    leader_input.leader_name = Some("赵建国".into());
+    let b = h.store.register_case(&clerk, &leader_input, None).await?.0;
+    h.store.act(&clerk, a.id, &assign("140121", &[])).await?;
+    h.store.act(&supervisor, a.id, &Command::Supervise { note: "请书面回复".into() }).await?;
+    let supervised = CaseFilter { supervised: Some(true), ..Default::default() };
+    assert_eq!(listed(&h, &clerk, supervised.clone()).await?, [a.id]);
+    assert_eq!(listed(&h, &clerk, CaseFilter { supervised: Some(false), ..Default::default() }).await?, [b.id]);
+    assert_eq!(listed(&h, &clerk, CaseFilter { leader_reception: Some(true), ..Default::default() }).await?, [b.id]);
+    // Answered: off the list.
+    h.store.act(&county, a.id, &Command::AnswerSupervision { answer: "已整改".into() }).await?;
+    assert!(listed(&h, &clerk, supervised).await?.is_empty());
+    Ok(())
+});

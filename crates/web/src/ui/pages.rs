@@ -215,6 +215,9 @@ pub struct HomePage {
     pub sections: Vec<HomeSection>,
     pub total: i64,
     pub overdue: i64,
+    /// Numbers waiting in the hall today (for the staff who work the queue).
+    pub waiting: usize,
+    pub works_queue: bool,
 }
 
 /// 工作台: what this role works on first — the clerk today's registrations, unit staff their
@@ -236,6 +239,7 @@ pub async fn home(State(app): State<AppState>, staff: Staff) -> Response {
         ],
         Role::Supervisor => vec![
             (m.home_supervisor, by_due(CaseFilter { overdue: Some(true), ..Default::default() })),
+            (m.home_supervised, by_due(CaseFilter { supervised: Some(true), ..Default::default() })),
             (
                 m.home_due_soon,
                 by_due(CaseFilter {
@@ -259,10 +263,11 @@ pub async fn home(State(app): State<AppState>, staff: Staff) -> Response {
             .await?
             .total;
         let notices = app.store.notifications(&staff.actor, true, 20).await?;
-        Ok::<_, StoreError>((names, pages, overdue, notices))
+        let waiting = app.store.tickets_today(&staff.actor).await?.iter().filter(|t| t.status == "waiting").count();
+        Ok::<_, StoreError>((names, pages, overdue, notices, waiting))
     }
     .await;
-    let (names, pages, overdue, notices) = match result {
+    let (names, pages, overdue, notices, waiting) = match result {
         Ok(x) => x,
         Err(e) => return error_page(e, staff.lang),
     };
@@ -280,7 +285,8 @@ pub async fn home(State(app): State<AppState>, staff: Staff) -> Response {
         })
         .collect();
     let unit = names.unit(&staff.actor.unit_code);
-    render(&HomePage { base: Base::of(&staff, unit), notices, sections, total, overdue })
+    let works_queue = xinfang_core::hall::check_hall(&staff.actor, xinfang_core::hall::HallAction::CallNext).is_ok();
+    render(&HomePage { base: Base::of(&staff, unit), notices, sections, total, overdue, waiting, works_queue })
 }
 
 /// One list on the home page.
