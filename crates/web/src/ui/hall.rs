@@ -77,12 +77,11 @@ pub async fn issue(State(app): State<AppState>, staff: Staff, body: Bytes) -> Re
         Some(h) => match h.parse::<u32>() {
             Ok(n) => n,
             Err(_) => {
-                return crate::error::ApiError::invalid(
+                return super::message_page(
+                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                    staff.lang.pick(format!("人数「{h}」不是有效的数字"), format!("'{h}' is not a number")),
                     staff.lang,
-                    format!("人数「{h}」不是有效的数字"),
-                    format!("'{h}' is not a number"),
                 )
-                .into_response()
             }
         },
     };

@@ -799,12 +799,11 @@ pub async fn case_act(State(app): State<AppState>, staff: Staff, Path(id): Path<
     }
     let action = forms::first(&p, "action").unwrap_or("");
     let Some(action) = xinfang_core::lifecycle::ACTIONS.iter().find(|a| **a == action).copied() else {
-        return crate::error::ApiError::invalid(
+        return super::message_page(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            staff.lang.pick(format!("未知操作「{action}」"), format!("Unknown action '{action}'")),
             staff.lang,
-            format!("未知操作「{action}」"),
-            format!("Unknown action '{action}'"),
-        )
-        .into_response();
+        );
     };
     let units: Vec<(String, String)> = match app.store.list_units().await {
         Ok(u) => u.into_iter().map(|u| (u.code, u.name)).collect(),

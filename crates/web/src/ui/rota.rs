@@ -162,12 +162,11 @@ pub async fn set(State(app): State<AppState>, staff: Staff, body: Bytes) -> Resp
         (Some(d), _) => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
             Ok(d) => vec![d],
             Err(_) => {
-                return crate::error::ApiError::invalid(
+                return super::message_page(
+                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                    staff.lang.pick(format!("日期「{d}」无效"), format!("'{d}' is not a date")),
                     staff.lang,
-                    format!("日期「{d}」无效"),
-                    format!("'{d}' is not a date"),
                 )
-                .into_response()
             }
         },
         (None, Some(w)) => {
