@@ -627,7 +627,7 @@ async fn browser_login_home_and_back_to_the_page_asked_for() {
         }
         out
     };
-    assert_eq!(headings, ["超期事项", "临期事项（3 日内到期）"]);
+    assert_eq!(headings, ["超期事项", "督办中（待书面回复）", "临期事项（3 日内到期）"]);
     b.quit().await;
 }
 
