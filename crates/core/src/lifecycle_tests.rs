@@ -1991,11 +1991,11 @@ const TARGETS: [&str; 8] = ["140121", "140105", "rsj", "zjj", "ghzy", "xfj", "jw
 
 /// A command for `action`; `v` picks the input, one time in five an invalid one.
 fn command_for(action: &str, v: u8) -> Command {
-    let bad = v % 5 == 0;
+    let bad = v.is_multiple_of(5);
     let text = |s: &str| if bad { " ".to_string() } else { s.to_string() };
     let pick = |k: u8| TARGETS[usize::from(k) % TARGETS.len()].to_string();
     match action {
-        "accept" => Command::Accept { note: (v % 2 == 0).then(|| "受理".into()) },
+        "accept" => Command::Accept { note: v.is_multiple_of(2).then(|| "受理".into()) },
         "reject" => Command::Reject {
             reason: text("理由"),
             legal_route: text("向人民法院起诉"),
@@ -2021,12 +2021,12 @@ fn command_for(action: &str, v: u8) -> Command {
             outcome: Outcome::ALL[usize::from(v / 3) % 4],
             opinion: text("处理意见"),
             basis: None,
-            mediation_agreement: (v % 7 != 0).then(|| "调解协议".into()),
+            mediation_agreement: (!v.is_multiple_of(7)).then(|| "调解协议".into()),
         },
         "rate" => Command::Rate {
             stage: RatingStage::ALL[usize::from(v) % 2],
             rating: Rating::ALL[usize::from(v / 2) % 3],
-            reason: (v % 4 != 0).then(|| "理由".into()),
+            reason: (!v.is_multiple_of(4)).then(|| "理由".into()),
         },
         "rehandle" => Command::Rehandle { reason: text("重新办理") },
         "request_review" => Command::RequestReview { reason: text("申请复查") },
@@ -2037,12 +2037,12 @@ fn command_for(action: &str, v: u8) -> Command {
         "decide_rereview" => {
             Command::DecideRereview { decision: ReviewDecision::ALL[usize::from(v) % 3], opinion: text("意见") }
         }
-        "close" => Command::Close { reason: (v % 2 == 0).then(|| "终结".into()) },
+        "close" => Command::Close { reason: v.is_multiple_of(2).then(|| "终结".into()) },
         "record_money" => {
             let amount = |k: u8| if bad { -i64::from(k) } else { i64::from(k) * 10_000 };
             Command::RecordMoney {
-                claimed: (v % 3 != 0).then(|| amount(v) + 2_000_000),
-                paid: (v % 2 == 0).then(|| amount(v / 2)),
+                claimed: (!v.is_multiple_of(3)).then(|| amount(v) + 2_000_000),
+                paid: v.is_multiple_of(2).then(|| amount(v / 2)),
                 recovered: (v % 4 == 1).then(|| amount(v / 4)),
             }
         }
