@@ -51,6 +51,9 @@ pub enum StoreError {
     /// Wrong credentials or an expired token.
     #[error("unauthenticated")]
     Unauthenticated,
+    /// Too many failed sign-ins of this username recently: try again after `minutes`.
+    #[error("locked out for {minutes} minutes")]
+    LockedOut { minutes: i64 },
     /// Stored data that cannot be read back (never expected; reported, never ignored).
     #[error("corrupt data: {0}")]
     Corrupt(String),

@@ -17,6 +17,9 @@ use crate::{Store, StoreError};
 pub const TOKEN_LIFETIME_HOURS: i64 = 12;
 /// Shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 8;
+/// Failed sign-ins of one username within [`LOCKOUT_MINUTES`] that lock it for that long.
+pub const MAX_FAILED_LOGINS: i64 = 5;
+pub const LOCKOUT_MINUTES: i64 = 15;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct UserRow {
@@ -183,11 +186,28 @@ impl Store {
 
     /// Check a password and issue a token. Failed logins are audited too.
     pub async fn login(&self, username: &str, password: &str) -> Result<IssuedToken, StoreError> {
-        let row: Option<(i64, String, bool)> = {
+        let (row, recent_failures): (Option<(i64, String, bool)>, i64) = {
             let mut tx = self.pool.begin_read().await?;
-            tx.fetch_optional("SELECT id, password_hash, active FROM users WHERE username = $1", args![username])
-                .await?
+            let row = tx
+                .fetch_optional("SELECT id, password_hash, active FROM users WHERE username = $1", args![username])
+                .await?;
+            // Counted from the audit log, so the limit holds across nodes and restarts.
+            let (n,): (i64,) = tx
+                .fetch_one(
+                    "SELECT COUNT(*) FROM audit_log WHERE action = 'auth.login_failed' AND target_kind = 'user' \
+                     AND target_id = $1 AND at > $2",
+                    args![username, crate::now() - Duration::minutes(LOCKOUT_MINUTES)],
+                )
+                .await?;
+            (row, n)
         };
+        if recent_failures >= MAX_FAILED_LOGINS {
+            // Not even checked: guessing stops here.
+            let mut tx = self.pool.begin_write().await?;
+            crate::audit::append(&mut tx, None, "auth.login_locked", "user", username, serde_json::json!({})).await?;
+            tx.commit().await?;
+            return Err(StoreError::LockedOut { minutes: LOCKOUT_MINUTES });
+        }
         let active = row.as_ref().is_some_and(|r| r.2);
         let ok = verify_password(password.to_string(), row.as_ref().map(|r| r.1.clone())).await && active;
         let mut tx = self.pool.begin_write().await?;

@@ -96,3 +96,13 @@
     if (el && window.history && history.replaceState) history.replaceState(null, "", el.dataset.canonical);
   });
 })();
+
+// Print buttons (the pages carry no inline script: the Content-Security-Policy forbids it).
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".print-button").forEach(function (b) {
+      b.addEventListener("click", function () { window.print(); });
+    });
+  });
+})();

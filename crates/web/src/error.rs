@@ -93,6 +93,14 @@ impl ApiError {
             StoreError::Conflict { code, message_zh, message_en } => {
                 ApiError::new(StatusCode::CONFLICT, code, lang.pick(message_zh, message_en))
             }
+            StoreError::LockedOut { minutes } => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_failed_logins",
+                lang.pick(
+                    format!("该账号登录失败次数过多，已暂时锁定，请 {minutes} 分钟后再试；如忘记密码请联系系统管理员"),
+                    format!("Too many failed sign-ins for this account; try again in {minutes} minutes"),
+                ),
+            ),
             StoreError::Unauthenticated => ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "bad_credentials",

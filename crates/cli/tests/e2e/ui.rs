@@ -698,3 +698,47 @@ async fn attachments_on_the_case_page_and_the_api() {
     let other = s.login("xiaodian").await;
     assert_eq!(s.get("/api/v1/cases/1/attachments", &other).await.status, 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn security_headers_and_login_lockout() {
+    let env = Env::new(crate::e2e::harness::Backend::Sqlite).unwrap();
+    let s = env.start(true);
+    let http = client();
+    // Every answer — page, API, asset, the public display — carries the security headers.
+    for path in ["/login", "/api/v1/openapi.json", "/assets/app.js", "/hall/display"] {
+        let r = http.get(format!("{}{path}", s.base)).send().await.unwrap();
+        let csp = r.headers()["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe-inline"), "no inline script or style allowed");
+        assert_eq!(r.headers()["x-frame-options"], "DENY", "{path}");
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff", "{path}");
+    }
+    // No page carries inline script (the policy would block it).
+    let clerk = login(&s, "clerk").await;
+    for path in ["/", "/cases/1", "/hall", "/cases/new", "/cases/1/minutes/3", "/rota", "/dockings"] {
+        let (status, html) = page(&s, &clerk, path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(!html.contains("onclick=") && !html.contains("<script>") && !html.contains("style=\""), "{path}");
+    }
+
+    // Five wrong passwords lock the account for 15 minutes — even the right one is refused then;
+    // another account is not affected.
+    let attempt = |user: &'static str, pw: &'static str| {
+        s.request("POST", "/api/v1/auth/login", None, Some(serde_json::json!({"username": user, "password": pw})), &[])
+    };
+    for _ in 0..5 {
+        assert_eq!(attempt("zjj", "wrong-password").await.status, 401);
+    }
+    let r = attempt("zjj", DEMO_PASSWORD).await;
+    assert_eq!(r.status, 429);
+    assert!(r.message().contains("已暂时锁定，请 15 分钟后再试"), "{}", r.message());
+    assert_eq!(attempt("rsj", DEMO_PASSWORD).await.status, 200);
+    // The login page says the same.
+    let r = http
+        .post(format!("{}/login", s.base))
+        .form(&[("username", "zjj"), ("password", DEMO_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("已暂时锁定"));
+}

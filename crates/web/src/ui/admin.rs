@@ -156,8 +156,6 @@ pub struct UnitLine {
     pub kind: &'static str,
     pub stationed: bool,
     pub depth: usize,
-    /// The indentation of its name (CSS length).
-    pub indent: String,
 }
 
 /// The unit form as typed.
@@ -238,7 +236,6 @@ fn units_page(
             kind: kind_label(m, &u.kind),
             stationed: u.stationed,
             depth,
-            indent: format!("{:.1}rem", 0.5 + 1.5 * depth as f64),
         })
         .collect();
     render(&UnitsPage {

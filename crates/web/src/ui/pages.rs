@@ -179,6 +179,16 @@ pub async fn login_submit(State(app): State<AppState>, headers: HeaderMap, body:
             let cookie = format!("{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict", t.token);
             ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
         }
+        Err(StoreError::LockedOut { minutes }) => render(&LoginPage {
+            m: messages(lang),
+            lang: if lang == Lang::En { "en" } else { "zh-CN" },
+            next,
+            username,
+            error: Some(lang.pick(
+                format!("该账号登录失败次数过多，已暂时锁定，请 {minutes} 分钟后再试；如忘记密码请联系系统管理员"),
+                format!("Too many failed sign-ins for this account; try again in {minutes} minutes"),
+            )),
+        }),
         Err(StoreError::Unauthenticated) => render(&LoginPage {
             m: messages(lang),
             lang: if lang == Lang::En { "en" } else { "zh-CN" },
