@@ -182,6 +182,29 @@ pub struct RepeatCandidate {
     pub reasons: Vec<String>,
 }
 
+impl From<CaseView> for CaseSummary {
+    /// The list row of a case already read in full.
+    fn from(v: CaseView) -> CaseSummary {
+        CaseSummary {
+            petitioner: v.petitioners.first().map(|p| p.name.clone()),
+            next_due_name: v.next_due.as_ref().map(|d| d.name.clone()),
+            next_due_on: v.next_due.as_ref().map(|d| d.due),
+            id: v.id,
+            number: v.number,
+            state: v.state,
+            state_label: v.state_label,
+            channel: v.channel,
+            petition_type: v.petition_type,
+            category: v.category,
+            received_at: v.received_at,
+            lead_unit: v.lead_unit,
+            headcount: v.headcount,
+            group: v.group,
+            overdue: v.overdue,
+        }
+    }
+}
+
 /// Filters of a case list. Every field is optional; they combine with AND.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
@@ -1085,25 +1108,9 @@ impl Store {
         for (id, why) in reasons.into_iter().rev().take(10) {
             let v = self.get_case(actor, id).await?;
             out.push(RepeatCandidate {
-                case: CaseSummary {
-                    id: v.id,
-                    number: v.number,
-                    state: v.state,
-                    state_label: v.state_label,
-                    channel: v.channel,
-                    petition_type: v.petition_type,
-                    category: v.category,
-                    received_at: v.received_at,
-                    lead_unit: v.lead_unit,
-                    petitioner: v.petitioners.first().map(|p| p.name.clone()),
-                    headcount: v.headcount,
-                    group: v.group,
-                    next_due_name: v.next_due.as_ref().map(|d| d.name.clone()),
-                    next_due_on: v.next_due.as_ref().map(|d| d.due),
-                    overdue: v.overdue,
-                },
                 statement: v.statement.chars().take(120).collect(),
                 repeat_visits: v.repeat_visits,
+                case: CaseSummary::from(v),
                 reasons: why,
             });
         }
@@ -1142,23 +1149,7 @@ impl Store {
         let mut out = Vec::new();
         for (id,) in ids {
             let v = self.get_case(actor, id).await?;
-            out.push(CaseSummary {
-                id: v.id,
-                number: v.number,
-                state: v.state,
-                state_label: v.state_label,
-                channel: v.channel,
-                petition_type: v.petition_type,
-                category: v.category,
-                received_at: v.received_at,
-                lead_unit: v.lead_unit,
-                petitioner: v.petitioners.first().map(|p| p.name.clone()),
-                headcount: v.headcount,
-                group: v.group,
-                next_due_name: v.next_due.as_ref().map(|d| d.name.clone()),
-                next_due_on: v.next_due.as_ref().map(|d| d.due),
-                overdue: v.overdue,
-            });
+            out.push(CaseSummary::from(v));
         }
         Ok(out)
     }
