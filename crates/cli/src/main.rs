@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use xinfang_core::calendar::{parse_year_toml, to_toml};
+use xinfang_core::unit::{UnitKind, UnitSpec};
 use xinfang_core::user::Role;
 use xinfang_store::{Store, Vault};
 
@@ -45,6 +46,11 @@ enum Cmd {
     },
     /// Bring the database schema up to date.
     Migrate,
+    /// Manage units (the bureau first: `xinfang unit add xfj --kind bureau --name 某市信访局`).
+    Unit {
+        #[command(subcommand)]
+        command: UnitCmd,
+    },
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -60,6 +66,28 @@ enum Cmd {
         #[command(subcommand)]
         command: AuditCmd,
     },
+}
+
+#[derive(Subcommand)]
+enum UnitCmd {
+    /// Add or change a unit.
+    Add {
+        /// Stable code: the bureau e.g. xfj, a county its 6-digit GB/T 2260 code, a department short letters.
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// bureau, county, department, township, outside
+        #[arg(long)]
+        kind: String,
+        /// Code of the parent unit (a township's county; others under the bureau).
+        #[arg(long)]
+        parent: Option<String>,
+        /// Has staff stationed in the reception hall.
+        #[arg(long)]
+        stationed: bool,
+    },
+    /// List units.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -224,6 +252,36 @@ async fn run() -> Result<()> {
             println!("数据库已是最新版本：{}", redact(&cfg.database_url));
             Ok(())
         }
+        Cmd::Unit { command } => {
+            let store = open_store(&cfg).await?;
+            match command {
+                UnitCmd::Add { code, name, kind, parent, stationed } => {
+                    let kind = UnitKind::from_code(&kind).with_context(|| {
+                        format!(
+                            "单位类别「{kind}」无效，可选：{}",
+                            UnitKind::ALL.iter().map(|k| k.code()).collect::<Vec<_>>().join(", ")
+                        )
+                    })?;
+                    let spec = UnitSpec { code: code.clone(), name, kind, parent, stationed };
+                    let created = store.upsert_unit(None, &spec).await.map_err(user_error)?;
+                    println!("{}单位 {code}（{}）", if created { "已添加" } else { "已更新" }, kind.label_zh());
+                    Ok(())
+                }
+                UnitCmd::List => {
+                    for u in store.list_units().await? {
+                        println!(
+                            "{}\t{}\t{}\t{}\t{}",
+                            u.code,
+                            u.name,
+                            u.kind,
+                            u.parent_code.unwrap_or_default(),
+                            if u.stationed { "进驻" } else { "" }
+                        );
+                    }
+                    Ok(())
+                }
+            }
+        }
         Cmd::User { command } => {
             let store = open_store(&cfg).await?;
             match command {
@@ -314,6 +372,7 @@ fn user_error(e: xinfang_store::StoreError) -> anyhow::Error {
     match e {
         xinfang_store::StoreError::Domain(d) => anyhow::anyhow!(d.message(xinfang_core::Lang::Zh)),
         xinfang_store::StoreError::Conflict { message_zh, .. } => anyhow::anyhow!(message_zh),
+        xinfang_store::StoreError::NotFound { what } => anyhow::anyhow!("{what}不存在"),
         other => other.into(),
     }
 }

@@ -96,6 +96,11 @@ impl Store {
     pub async fn migrate(&self) -> Result<(), StoreError> {
         self.pool.migrate().await?;
         self.seed_shipped_calendar().await?;
+        // The shipped categories (product.md), editable afterwards; a default unit that does not
+        // exist in this deployment routes by place (属地) until the administrator sets one.
+        if self.list_categories().await?.is_empty() {
+            self.ensure_categories(&xinfang_core::case::default_categories()).await?;
+        }
         self.reload_calendar().await?;
         Ok(())
     }

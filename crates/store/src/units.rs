@@ -97,10 +97,12 @@ impl Store {
         tx.fetch_all(&format!("{UNIT_SELECT} ORDER BY u.id"), args![]).await
     }
 
-    /// Add the categories that are not there yet (existing ones are the administrator's).
+    /// Add the categories that are not there yet (existing ones are the administrator's), and
+    /// give a category without a default unit the one `specs` names, once that unit exists.
     pub async fn ensure_categories(&self, specs: &[CategorySpec]) -> Result<usize, StoreError> {
         let mut tx = self.pool.begin_write().await?;
         let mut added = 0;
+        let mut routed = 0;
         for c in specs {
             let unit = match &c.default_unit {
                 Some(u) => unit_id(&mut tx, u).await?,
@@ -112,10 +114,26 @@ impl Store {
                     args![&c.code, &c.name, unit],
                 )
                 .await? as usize;
+            // A shipped category seeded before its unit existed gets that unit once it does.
+            if let Some(uid) = unit {
+                routed += tx
+                    .execute(
+                        "UPDATE categories SET default_unit_id = $1 WHERE code = $2 AND default_unit_id IS NULL",
+                        args![uid, &c.code],
+                    )
+                    .await? as usize;
+            }
         }
-        if added > 0 {
-            crate::audit::append(&mut tx, None, "category.seed", "category", "*", serde_json::json!({"added": added}))
-                .await?;
+        if added > 0 || routed > 0 {
+            crate::audit::append(
+                &mut tx,
+                None,
+                "category.seed",
+                "category",
+                "*",
+                serde_json::json!({"added": added, "routed": routed}),
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(added)

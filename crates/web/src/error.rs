@@ -106,6 +106,12 @@ impl ApiError {
                 "bad_credentials",
                 lang.pick("用户名或密码不正确".into(), "Wrong username or password".into()),
             ),
+            // A deployment not configured yet (no bureau unit): say so, it is the operator's to fix.
+            StoreError::Config(msg) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not_configured",
+                lang.pick(format!("系统尚未配置完成：{msg}"), format!("Not configured yet: {msg}")),
+            ),
             other => {
                 tracing::error!(error = %other, "internal error");
                 ApiError::new(
