@@ -114,6 +114,24 @@ impl Deadline {
     }
 }
 
+/// The name of a deadline in Chinese, for every page and message that shows one.
+pub fn label_zh(name: &str) -> &'static str {
+    match name {
+        "triage_by" => "分流（转送、交办）",
+        "decide_by" => "受理告知",
+        "object_by" => "异议",
+        "report_by" => "交办结果报告",
+        "handle_by" => "办理",
+        "review_request_by" => "申请复查",
+        "review_by" => "复查",
+        "rereview_request_by" => "申请复核",
+        "rereview_by" => "复核",
+        "task_by" => "协调会决定事项",
+        "supervision_answer_by" => "督办回复",
+        _ => "",
+    }
+}
+
 /// Every deadline that applies to the case as it stands.
 pub fn compute(f: &CaseFacts, cal: &Calendar, p: &Policy) -> Vec<Deadline> {
     use DeadlineKind::*;
@@ -144,32 +162,32 @@ pub fn compute(f: &CaseFacts, cal: &Calendar, p: &Policy) -> Vec<Deadline> {
 
     // 分流: the bureau triages within 15 days of receipt (done when routed or decided itself).
     let triaged_on = f.routed_on.or(decided_on);
-    out.push(make("triage_by", "分流（转送、交办）", Duty, f.received_on, p.triage_days, false, triaged_on));
+    out.push(make("triage_by", label_zh("triage_by"), Duty, f.received_on, p.triage_days, false, triaged_on));
 
     // 受理告知: from receipt, or from the day the routed unit received it.
     let decide_from = f.routed_on.unwrap_or(f.received_on);
-    out.push(make("decide_by", "受理告知", Duty, decide_from, p.decide_days, false, decided_on));
+    out.push(make("decide_by", label_zh("decide_by"), Duty, decide_from, p.decide_days, false, decided_on));
 
     if let Some(routed) = f.routed_on {
         if f.state == State::Routed {
-            out.push(make("object_by", "异议", Window, routed, p.object_working_days, true, None));
+            out.push(make("object_by", label_zh("object_by"), Window, routed, p.object_working_days, true, None));
         }
         if f.route == Some(RouteKind::Assign) {
             let reported = f.reported_on.or(f.rejected_on);
-            out.push(make("report_by", "交办结果报告", Duty, routed, p.assign_report_days, false, reported));
+            out.push(make("report_by", label_zh("report_by"), Duty, routed, p.assign_report_days, false, reported));
         }
     }
 
     if let Some(start) = f.handling_started_on {
         let n = p.handle_days + f.extension_days.unwrap_or(0);
-        let label = if f.extension_days.is_some() { "办理（含延期）" } else { "办理" };
+        let label = if f.extension_days.is_some() { "办理（含延期）" } else { label_zh("handle_by") };
         out.push(make("handle_by", label, Duty, start, n, false, f.replied_on));
     }
 
     if let Some(replied) = f.replied_on {
         out.push(make(
             "review_request_by",
-            "申请复查",
+            label_zh("review_request_by"),
             Window,
             replied,
             p.review_request_days,
@@ -178,12 +196,12 @@ pub fn compute(f: &CaseFacts, cal: &Calendar, p: &Policy) -> Vec<Deadline> {
         ));
     }
     if let Some(req) = f.review_requested_on {
-        out.push(make("review_by", "复查", Duty, req, p.review_days, false, f.reviewed_on));
+        out.push(make("review_by", label_zh("review_by"), Duty, req, p.review_days, false, f.reviewed_on));
     }
     if let Some(rev) = f.reviewed_on {
         out.push(make(
             "rereview_request_by",
-            "申请复核",
+            label_zh("rereview_request_by"),
             Window,
             rev,
             p.review_request_days,
@@ -193,13 +211,21 @@ pub fn compute(f: &CaseFacts, cal: &Calendar, p: &Policy) -> Vec<Deadline> {
     }
     if let Some(req) = f.rereview_requested_on {
         let done = if f.state == State::Closed { f.closed_on } else { None };
-        out.push(make("rereview_by", "复核", Duty, req, p.review_days, false, done));
+        out.push(make("rereview_by", label_zh("rereview_by"), Duty, req, p.review_days, false, done));
     }
     for t in &f.tasks {
-        out.push(make("task_by", "协调会决定事项", Duty, t.from, t.days, false, t.done_on));
+        out.push(make("task_by", label_zh("task_by"), Duty, t.from, t.days, false, t.done_on));
     }
     if let Some(sup) = f.supervised_on {
-        out.push(make("supervision_answer_by", "督办回复", Duty, sup, p.supervision_days, false, None));
+        out.push(make(
+            "supervision_answer_by",
+            label_zh("supervision_answer_by"),
+            Duty,
+            sup,
+            p.supervision_days,
+            false,
+            None,
+        ));
     }
     out
 }

@@ -11,7 +11,7 @@ use xinfang_core::calendar::Calendar;
 use xinfang_core::case::{self, local_date, Accused, Place, RegisterInput};
 use xinfang_core::deadline::{self, Deadline, DeadlineKind, Policy};
 use xinfang_core::lifecycle::{self, CaseFacts, Command, Context, Event, EventKind, State};
-use xinfang_core::petitioner::{mask_id_number, mask_name, mask_phone, IdNumber, Phone};
+use xinfang_core::petitioner::{mask_id_number, mask_name, mask_phone, IdNumber, PetitionerInput, Phone};
 use xinfang_core::user::{Actor, Role};
 use xinfang_core::DomainError;
 
@@ -1060,10 +1060,21 @@ impl Store {
         actor: &Actor,
         input: &RegisterInput,
     ) -> Result<Vec<RepeatCandidate>, StoreError> {
+        self.repeat_candidates(actor, &input.petitioners, input.place.county.as_deref()).await
+    }
+
+    /// The identity probes behind [`Store::possible_repeats`] and [`Store::cases_of_person`]: the
+    /// ten newest visible cases matching any of these people, with why.
+    async fn repeat_candidates(
+        &self,
+        actor: &Actor,
+        petitioners: &[PetitionerInput],
+        place_county: Option<&str>,
+    ) -> Result<Vec<RepeatCandidate>, StoreError> {
         let today = local_date(crate::now());
         let mut reasons: BTreeMap<i64, Vec<String>> = BTreeMap::new();
         let mut tx = self.pool.begin_read().await?;
-        for p in &input.petitioners {
+        for p in petitioners {
             let name = p.name.trim();
             let mut probes: Vec<(&str, String, Vec<Arg>)> = Vec::new();
             if let Some(id) = p.id_number.as_deref().and_then(|v| IdNumber::parse(v, today).ok()) {
@@ -1080,7 +1091,7 @@ impl Store {
                     args![self.vault.blind_index("phone", ph.as_str())],
                 ));
             }
-            if let (false, Some(county)) = (name.is_empty(), input.place.county.as_deref().filter(|c| !c.is_empty())) {
+            if let (false, Some(county)) = (name.is_empty(), place_county.filter(|c| !c.is_empty())) {
                 probes.push((
                     "p.name_norm = $1 AND c.place_county = $2",
                     format!("姓名和问题发生地相同（{name}）"),
@@ -1117,41 +1128,23 @@ impl Store {
         Ok(out)
     }
 
-    /// Case ids of earlier cases of the same person (by ID number or phone, through the blind
-    /// index) — the identity part of repeat detection.
+    /// Earlier cases of the same person (by ID number or phone, through the blind index, however
+    /// the numbers are typed), oldest first — the identity part of repeat detection.
     pub async fn cases_of_person(
         &self,
         actor: &Actor,
         id_number: Option<&str>,
         phone: Option<&str>,
     ) -> Result<Vec<CaseSummary>, StoreError> {
-        // Index what registration indexes: the normalised number. What does not parse matches nothing.
-        let today = local_date(crate::now());
-        let id_number = id_number.and_then(|v| IdNumber::parse(v, today).ok());
-        let phone = phone.and_then(|v| Phone::parse(v).ok());
-        let id_number = id_number.as_ref().map(|v| v.as_str());
-        let phone = phone.as_ref().map(|v| v.as_str());
-        let mut sql = Sql::new("SELECT DISTINCT c.id FROM cases c JOIN petitioners p ON p.case_id = c.id WHERE (1 = 0");
-        if let Some(id) = id_number {
-            let p = sql.arg(self.vault.blind_index("id", id));
-            sql.push(&format!(" OR p.id_index = {p}"));
-        }
-        if let Some(ph) = phone {
-            let p = sql.arg(self.vault.blind_index("phone", ph));
-            sql.push(&format!(" OR p.phone_index = {p}"));
-        }
-        sql.push(")");
-        push_scope(&mut sql, actor);
-        sql.push(" ORDER BY c.id");
-        let mut tx = self.pool.begin_read().await?;
-        let ids: Vec<(i64,)> = tx.fetch_all(&sql.text, sql.args).await?;
-        drop(tx);
-        let mut out = Vec::new();
-        for (id,) in ids {
-            let v = self.get_case(actor, id).await?;
-            out.push(CaseSummary::from(v));
-        }
-        Ok(out)
+        let person = PetitionerInput {
+            id_number: id_number.map(str::to_string),
+            phone: phone.map(str::to_string),
+            ..Default::default()
+        };
+        let mut found: Vec<CaseSummary> =
+            self.repeat_candidates(actor, &[person], None).await?.into_iter().map(|c| c.case).collect();
+        found.sort_by_key(|c| c.id);
+        Ok(found)
     }
 }
 

@@ -175,45 +175,43 @@ impl Store {
                 Some(code) => crate::units::unit_id(&mut tx, code).await?.unwrap_or(bureau_id),
                 None => bureau_id,
             };
+            // compute() lists the meeting tasks' deadlines in the order of facts.tasks.
+            let mut task_no = 0;
             for d in deadline::compute(&facts, &cal, &self.policy) {
+                let task = if d.name == "task_by" {
+                    task_no += 1;
+                    facts.tasks.get(task_no - 1)
+                } else {
+                    None
+                };
                 let Some(kind) = reminder(&d, today, &self.policy) else { continue };
-                if d.name == "task_by" {
-                    continue; // each task reminds its own unit, below
-                }
-                let unit =
-                    if matches!(d.name, "triage_by" | "review_by" | "rereview_by") { bureau_id } else { handler };
-                let message = match kind {
-                    Reminder::DueSoon => format!("事项 {number} 的「{}」期限 {} 即将届满", d.label_zh, d.due),
-                    Reminder::Overdue => format!("事项 {number} 的「{}」期限 {} 已超期", d.label_zh, d.due),
-                };
-                let key = format!("{case_id}:{}:{}:{}", d.name, d.due, kind.code());
-                created += notify(&mut tx, unit, case_id, kind, key, message).await?;
-            }
-            for (i, t) in facts.tasks.iter().enumerate() {
-                let due = cal.add_days(t.from, t.days).date;
-                let as_deadline = deadline::Deadline {
-                    name: "task_by",
-                    label_zh: "协调会决定事项",
-                    kind: deadline::DeadlineKind::Duty,
-                    due,
-                    from: t.from,
-                    days: t.days,
-                    working_days: false,
-                    provisional: false,
-                    moved_from: None,
-                    completed_on: t.done_on,
-                };
-                let Some(kind) = reminder(&as_deadline, today, &self.policy) else { continue };
-                let Some(unit) = crate::units::unit_id(&mut tx, &t.unit).await? else { continue };
-                let message = match kind {
-                    Reminder::DueSoon => {
-                        format!("事项 {number} 协调会第 {} 项决定「{}」将于 {due} 到期", i + 1, t.content)
+                let (unit, message, key) = match task {
+                    // Each task reminds the unit the meeting made responsible for it.
+                    Some(t) => {
+                        let Some(unit) = crate::units::unit_id(&mut tx, &t.unit).await? else { continue };
+                        let message = match kind {
+                            Reminder::DueSoon => {
+                                format!("事项 {number} 协调会第 {task_no} 项决定「{}」将于 {} 到期", t.content, d.due)
+                            }
+                            Reminder::Overdue => {
+                                format!("事项 {number} 协调会第 {task_no} 项决定「{}」已于 {} 超期", t.content, d.due)
+                            }
+                        };
+                        (unit, message, format!("{case_id}:task{task_no}:{}:{}", d.due, kind.code()))
                     }
-                    Reminder::Overdue => {
-                        format!("事项 {number} 协调会第 {} 项决定「{}」已于 {due} 超期", i + 1, t.content)
+                    None => {
+                        let unit = if matches!(d.name, "triage_by" | "review_by" | "rereview_by") {
+                            bureau_id
+                        } else {
+                            handler
+                        };
+                        let message = match kind {
+                            Reminder::DueSoon => format!("事项 {number} 的「{}」期限 {} 即将届满", d.label_zh, d.due),
+                            Reminder::Overdue => format!("事项 {number} 的「{}」期限 {} 已超期", d.label_zh, d.due),
+                        };
+                        (unit, message, format!("{case_id}:{}:{}:{}", d.name, d.due, kind.code()))
                     }
                 };
-                let key = format!("{case_id}:task{}:{due}:{}", i + 1, kind.code());
                 created += notify(&mut tx, unit, case_id, kind, key, message).await?;
             }
         }

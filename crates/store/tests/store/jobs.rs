@@ -65,3 +65,43 @@ both!(units_are_reminded_once_per_duty, |h| async move {
     assert_eq!(h.store.scan_deadlines(day("2026-05-09")).await?, 0);
     Ok(())
 });
+
+both!(meeting_tasks_remind_their_own_unit, |h| async move {
+    let [clerk, leader, county, ghzy] = h.actors(["clerk", "leader", "s140121", "sghzy"]).await;
+    let case = register_at(&h, &clerk, reg().build(), "2026-06-01T09:00:00+08:00").await?;
+    h.store.act_at(&clerk, case.id, &assign("140121", &[]), t("2026-06-01T10:00:00+08:00")).await?;
+    h.store.act_at(&county, case.id, &accept(), t("2026-06-01T11:00:00+08:00")).await?;
+    let decision = |unit: &str, days: u32| xinfang_core::lifecycle::DecisionInput {
+        unit: unit.into(),
+        implementer: "科长".into(),
+        days,
+        content: format!("{unit} 落实"),
+    };
+    let meeting = Command::HoldMeeting {
+        chair: "赵建国".into(),
+        attendees: "双方".into(),
+        discussion: "属实".into(),
+        decisions: vec![decision("140121", 30), decision("ghzy", 10)],
+    };
+    h.store.act_at(&leader, case.id, &meeting, t("2026-06-02T09:00:00+08:00")).await?;
+    // ghzy's task: 06-02 + 10 = 06-12 (Friday). On 06-09 it is 3 days away: ghzy alone is told,
+    // by the task's number; the county's 30-day task is far off.
+    let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+    assert_eq!(h.store.scan_deadlines(day("2026-06-08")).await?, 0);
+    assert_eq!(h.store.scan_deadlines(day("2026-06-09")).await?, 1);
+    let notes = h.store.notifications(&ghzy, true, 10).await?;
+    assert_eq!(notes.len(), 1);
+    assert!(notes[0].message.contains("第 2 项决定「ghzy 落实」将于 2026-06-12 到期"), "{}", notes[0].message);
+    assert!(h.store.notifications(&county, true, 10).await?.is_empty());
+    // Done on time: no overdue reminder afterwards.
+    h.store
+        .act_at(
+            &ghzy,
+            case.id,
+            &Command::CompleteTask { task: 2, note: "已核实".into() },
+            t("2026-06-11T09:00:00+08:00"),
+        )
+        .await?;
+    assert_eq!(h.store.scan_deadlines(day("2026-06-15")).await?, 0);
+    Ok(())
+});

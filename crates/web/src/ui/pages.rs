@@ -106,28 +106,12 @@ fn rows(items: Vec<CaseSummary>, names: &Names, today: NaiveDate) -> Vec<Row> {
             received: local_date(c.received_at).to_string(),
             lead: c.lead_unit.as_deref().map(|u| names.unit(u)).unwrap_or_default(),
             due: c.next_due_on.map(|d| d.to_string()).unwrap_or_default(),
-            due_label: c.next_due_name.as_deref().map(deadline_label).unwrap_or("").to_string(),
+            due_label: c.next_due_name.as_deref().map(xinfang_core::deadline::label_zh).unwrap_or("").to_string(),
             overdue: c.overdue,
             due_soon: !c.overdue && c.next_due_on.is_some_and(|d| d <= today + Duration::days(DUE_SOON_DAYS)),
             group: c.group,
         })
         .collect()
-}
-
-fn deadline_label(name: &str) -> &'static str {
-    match name {
-        "triage_by" => "分流",
-        "decide_by" => "受理告知",
-        "object_by" => "异议",
-        "report_by" => "交办结果报告",
-        "handle_by" => "办理",
-        "review_request_by" => "申请复查",
-        "review_by" => "复查",
-        "rereview_request_by" => "申请复核",
-        "rereview_by" => "复核",
-        "supervision_answer_by" => "督办回复",
-        _ => "",
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
