@@ -16,6 +16,7 @@ use xinfang_core::user::{Actor, Role};
 use xinfang_core::DomainError;
 
 use crate::db::{args, Arg, Tx};
+use crate::followups::Followup;
 use crate::{Store, StoreError};
 
 /// A deadline as shown: the due date and the rule behind it.
@@ -432,7 +433,7 @@ async fn append_event(
     actor: &Actor,
     at: DateTime<Utc>,
     kind: &EventKind,
-) -> Result<Event, StoreError> {
+) -> Result<(i64, Event), StoreError> {
     let (seq,): (i64,) =
         tx.fetch_one("SELECT COALESCE(MAX(seq), 0) + 1 FROM case_events WHERE case_id = $1", args![case_id]).await?;
     let data = serde_json::to_string(kind).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -441,7 +442,7 @@ async fn append_event(
         args![case_id, seq, at, actor.user_id, actor.unit_id, kind.code(), data],
     )
     .await?;
-    Ok(Event { at, actor_user_id: actor.user_id, actor_unit: actor.unit_code.clone(), kind: kind.clone() })
+    Ok((seq, Event { at, actor_user_id: actor.user_id, actor_unit: actor.unit_code.clone(), kind: kind.clone() }))
 }
 
 /// Recompute the stored next deadline of every open case (after a calendar correction).
@@ -636,9 +637,10 @@ impl Store {
             )
             .await?;
         }
-        append_event(&mut tx, case_id, actor, now, &kind).await?;
+        let (seq, event) = append_event(&mut tx, case_id, actor, now, &kind).await?;
         let cal = self.current_calendar(&mut tx).await?;
         write_state(&mut tx, case_id, &facts, &cal, &self.policy).await?;
+        self.after_event(&mut tx, &Followup { case_id, number: &number, seq, event: &event, facts: &facts }).await?;
         if let Some(key) = idempotency_key {
             tx.execute(
                 "INSERT INTO idempotency_keys (user_id, key, case_id, created_at) VALUES ($1, $2, $3, $4)",
@@ -853,9 +855,11 @@ impl Store {
         let cal = self.current_calendar(&mut tx).await?;
         let ctx = Context { now, calendar: &cal, policy: &self.policy, bureau: &bureau, units: &registry.units };
         let kind = lifecycle::decide(&facts, actor, cmd, &ctx)?;
-        let event = append_event(&mut tx, case_id, actor, now, &kind).await?;
+        let (seq, event) = append_event(&mut tx, case_id, actor, now, &kind).await?;
         facts.apply(&event);
         write_state(&mut tx, case_id, &facts, &cal, &self.policy).await?;
+        self.after_event(&mut tx, &Followup { case_id, number: &row.number, seq, event: &event, facts: &facts })
+            .await?;
         // 分流: a visitor whose number was called to the platform now waits at the unit's window.
         let routed_to = match &kind {
             EventKind::Forwarded { unit, .. } => crate::units::unit_id(&mut tx, unit).await?,

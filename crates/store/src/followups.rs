@@ -1,0 +1,34 @@
+//! 后续动作 What follows an event, in the same transaction as the event itself: the formal
+//! documents (文书) it issues and the messages to the petitioner it queues. Both registration and
+//! every later command pass through [`Store::after_event`], so nothing that must follow an event
+//! can be forgotten by one path and not the other.
+
+use xinfang_core::lifecycle::{CaseFacts, Event};
+
+use crate::db::Tx;
+use crate::{Store, StoreError};
+
+/// The event just appended, with the case as it left it.
+pub(crate) struct Followup<'a> {
+    pub case_id: i64,
+    pub number: &'a str,
+    /// Sequence number of the event within the case's timeline.
+    pub seq: i64,
+    pub event: &'a Event,
+    pub facts: &'a CaseFacts,
+}
+
+impl Store {
+    pub(crate) async fn after_event(&self, tx: &mut Tx, f: &Followup<'_>) -> Result<(), StoreError> {
+        let _ = tx;
+        tracing::debug!(
+            case = f.case_id,
+            number = f.number,
+            seq = f.seq,
+            event = f.event.kind.code(),
+            state = f.facts.state.code(),
+            "event followups"
+        );
+        Ok(())
+    }
+}
