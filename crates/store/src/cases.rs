@@ -640,7 +640,11 @@ impl Store {
         let (seq, event) = append_event(&mut tx, case_id, actor, now, &kind).await?;
         let cal = self.current_calendar(&mut tx).await?;
         write_state(&mut tx, case_id, &facts, &cal, &self.policy).await?;
-        self.after_event(&mut tx, &Followup { case_id, number: &number, seq, event: &event, facts: &facts }).await?;
+        self.after_event(
+            &mut tx,
+            &Followup { case_id, number: &number, seq, event: &event, facts: &facts, query_code: None },
+        )
+        .await?;
         if let Some(key) = idempotency_key {
             tx.execute(
                 "INSERT INTO idempotency_keys (user_id, key, case_id, created_at) VALUES ($1, $2, $3, $4)",
@@ -858,8 +862,11 @@ impl Store {
         let (seq, event) = append_event(&mut tx, case_id, actor, now, &kind).await?;
         facts.apply(&event);
         write_state(&mut tx, case_id, &facts, &cal, &self.policy).await?;
-        self.after_event(&mut tx, &Followup { case_id, number: &row.number, seq, event: &event, facts: &facts })
-            .await?;
+        self.after_event(
+            &mut tx,
+            &Followup { case_id, number: &row.number, seq, event: &event, facts: &facts, query_code: None },
+        )
+        .await?;
         // 分流: a visitor whose number was called to the platform now waits at the unit's window.
         let routed_to = match &kind {
             EventKind::Forwarded { unit, .. } => crate::units::unit_id(&mut tx, unit).await?,

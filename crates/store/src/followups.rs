@@ -16,6 +16,9 @@ pub(crate) struct Followup<'a> {
     pub seq: i64,
     pub event: &'a Event,
     pub facts: &'a CaseFacts,
+    /// 查询码 The petitioner's query code in clear — only on registration, the one moment it exists
+    /// outside its keyed hash (it is shown once and sent once).
+    pub query_code: Option<&'a str>,
 }
 
 impl Store {
