@@ -30,6 +30,7 @@ impl Store {
             seq = f.seq,
             event = f.event.kind.code(),
             state = f.facts.state.code(),
+            with_query_code = f.query_code.is_some(),
             "event followups"
         );
         Ok(())
