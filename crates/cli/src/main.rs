@@ -66,6 +66,30 @@ enum Cmd {
         #[command(subcommand)]
         command: AuditCmd,
     },
+    /// Open311 GeoReport v2 (`/open311/v2/`): the API keys of the systems that post requests.
+    Open311 {
+        #[command(subcommand)]
+        command: Open311Cmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum Open311Cmd {
+    /// API keys: `xinfang open311 key add NAME` prints a new key once.
+    Key {
+        #[command(subcommand)]
+        command: KeyCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCmd {
+    /// Make a key for the system NAME; the key is printed once and only its hash is kept.
+    Add { name: String },
+    /// List keys (never the keys themselves).
+    List,
+    /// Revoke the key with this id (from `list`): posts with it are refused from now on.
+    Revoke { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -278,6 +302,45 @@ async fn run() -> Result<()> {
                             if u.stationed { "进驻" } else { "" }
                         );
                     }
+                    Ok(())
+                }
+            }
+        }
+        Cmd::Open311 { command: Open311Cmd::Key { command } } => {
+            let store = open_store(&cfg).await?;
+            match command {
+                KeyCmd::Add { name } => {
+                    let (key, secret) = store.add_open311_key(None, &name).await.map_err(user_error)?;
+                    eprintln!(
+                        "已创建 Open311 密钥 {}（编号 {}）。密钥只显示这一次，请交给对方系统妥善保存：",
+                        key.name, key.id
+                    );
+                    println!("{secret}");
+                    Ok(())
+                }
+                KeyCmd::List => {
+                    for k in store.list_open311_keys().await? {
+                        let when =
+                            |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
+                        println!(
+                            "{}\t{}\t{}\t{}\t{}\t{}",
+                            k.id,
+                            k.name,
+                            k.created_at.to_rfc3339(),
+                            k.created_by.unwrap_or_else(|| "命令行".into()),
+                            if k.revoked_at.is_some() {
+                                format!("已停用 {}", when(k.revoked_at))
+                            } else {
+                                "有效".into()
+                            },
+                            when(k.last_used_at)
+                        );
+                    }
+                    Ok(())
+                }
+                KeyCmd::Revoke { id } => {
+                    let key = store.revoke_open311_key(None, id).await.map_err(user_error)?;
+                    println!("已停用 Open311 密钥 {}（编号 {}）", key.name, key.id);
                     Ok(())
                 }
             }

@@ -6,6 +6,8 @@
 //! maps the specification's fields onto a [`RegisterInput`], which registration then validates as
 //! it validates every other channel.
 
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
 use crate::case::{Accused, PetitionType, Place, RegisterInput};
 use crate::error::{DomainError, Errors};
 use crate::lifecycle::State;
@@ -69,6 +71,67 @@ pub fn status_notes(state: State) -> &'static str {
 /// Accusations (检举控告) are confidential: never listed nor shown by the public interface.
 pub fn publicly_listed(petition_type: &str) -> bool {
     petition_type != PetitionType::Accusation.code()
+}
+
+/// "Default query limit is a span of 90 days or first 1000 requests returned, whichever is
+/// smallest" (GET Service Requests, Response Volume).
+pub const MAX_SPAN_DAYS: i64 = 90;
+pub const MAX_REQUESTS: i64 = 1000;
+
+/// The window of `requested_datetime` a list covers: "When not specified, the range defaults to
+/// most recent 90 days"; with both ends given it "may not span more than 90 days". With one end
+/// given, the window is the 90 days from (or up to) it.
+pub fn date_range(
+    start: Option<DateTime<Utc>>,
+    end: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), DomainError> {
+    let span = Duration::days(MAX_SPAN_DAYS);
+    let (s, e) = match (start, end) {
+        (None, None) => (now - span, now),
+        (Some(s), None) => (s, s + span),
+        (None, Some(e)) => (e - span, e),
+        (Some(s), Some(e)) => (s, e),
+    };
+    if e < s {
+        return Err(DomainError::invalid(
+            "end_date",
+            "end_before_start",
+            "end_date 不能早于 start_date",
+            "end_date cannot be earlier than start_date",
+        ));
+    }
+    if e - s > span {
+        return Err(DomainError::invalid(
+            "end_date",
+            "span_too_long",
+            format!("start_date 至 end_date 不能超过 {MAX_SPAN_DAYS} 天"),
+            format!("start_date to end_date may not span more than {MAX_SPAN_DAYS} days"),
+        ));
+    }
+    Ok((s, e))
+}
+
+/// A w3 datetime ("2010-01-01T00:00:00Z" or with an offset), as the specification requires.
+pub fn parse_w3_datetime(field: &str, text: &str) -> Result<DateTime<Utc>, DomainError> {
+    DateTime::parse_from_rfc3339(text.trim()).map(|t| t.with_timezone(&Utc)).map_err(|_| {
+        DomainError::invalid(
+            field,
+            "bad_datetime",
+            format!("{field} 应为带时区的 W3C 日期时间，如 2026-01-01T00:00:00+08:00，收到「{text}」"),
+            format!("{field} must be a w3 datetime with a timezone, e.g. 2010-01-01T00:00:00Z; got '{text}'"),
+        )
+    })
+}
+
+/// A date or moment in the w3 format with China's offset, e.g. `2026-04-20T10:00:00+08:00`.
+pub fn w3(at: DateTime<Utc>) -> String {
+    at.with_timezone(&crate::case::china_offset()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+/// `expected_datetime`: the end (23:59:59 China time) of the day the current statutory step is due.
+pub fn expected_datetime(due: NaiveDate) -> String {
+    format!("{due}T23:59:59+08:00")
 }
 
 /// What a service request may say at most ("description … limited to 4,000 characters").
@@ -163,12 +226,7 @@ impl ServiceRequestForm {
         let lat = coordinate("lat", &self.lat, 90.0, &mut e);
         let long = coordinate("long", &self.long, 180.0, &mut e);
         if lat.is_some() != long.is_some() && e.0.is_empty() {
-            e.add(
-                "lat",
-                "lat_long_pair",
-                "lat 与 long 须同时提供",
-                "lat & long both need to be sent",
-            );
+            e.add("lat", "lat_long_pair", "lat 与 long 须同时提供", "lat & long both need to be sent");
         }
         let address_string = present(&self.address_string);
         let address_id = present(&self.address_id);
@@ -329,6 +387,25 @@ mod tests {
         let long = "字".repeat(MAX_DESCRIPTION_CHARS + 1);
         let form = ServiceRequestForm::from_pairs(&pairs(&[("address_string", "x"), ("description", &long)]));
         assert_eq!(form.to_register_input().unwrap_err().fields()[0].code, "description_too_long");
+    }
+
+    #[test]
+    fn the_default_window_is_the_last_90_days() {
+        let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let now = t("2026-06-30T00:00:00Z");
+        assert_eq!(date_range(None, None, now).unwrap(), (t("2026-04-01T00:00:00Z"), now));
+        let s = t("2026-01-01T00:00:00Z");
+        assert_eq!(date_range(Some(s), None, now).unwrap().1, t("2026-04-01T00:00:00Z"));
+        assert_eq!(date_range(Some(s), Some(t("2026-03-31T00:00:00Z")), now).unwrap().0, s);
+        assert_eq!(
+            date_range(Some(s), Some(t("2026-06-01T00:00:00Z")), now).unwrap_err().fields()[0].code,
+            "span_too_long"
+        );
+        assert_eq!(date_range(Some(now), Some(s), now).unwrap_err().fields()[0].code, "end_before_start");
+        assert_eq!(parse_w3_datetime("start_date", "2010-01-01T00:00:00Z").unwrap(), t("2010-01-01T00:00:00Z"));
+        assert!(parse_w3_datetime("start_date", "2010-01-01").is_err());
+        assert_eq!(w3(t("2026-04-20T02:00:00Z")), "2026-04-20T10:00:00+08:00");
+        assert_eq!(expected_datetime(NaiveDate::from_ymd_opt(2026, 5, 6).unwrap()), "2026-05-06T23:59:59+08:00");
     }
 
     #[test]

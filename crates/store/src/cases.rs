@@ -308,21 +308,21 @@ struct PetitionerRow {
 }
 
 /// SQL text with numbered placeholders and their arguments, for queries composed from filters.
-struct Sql {
-    text: String,
-    args: Vec<Arg>,
+pub(crate) struct Sql {
+    pub(crate) text: String,
+    pub(crate) args: Vec<Arg>,
 }
 
 impl Sql {
-    fn new(text: &str) -> Sql {
+    pub(crate) fn new(text: &str) -> Sql {
         Sql { text: text.to_string(), args: Vec::new() }
     }
     /// Add an argument and return its placeholder.
-    fn arg(&mut self, a: impl Into<Arg>) -> String {
+    pub(crate) fn arg(&mut self, a: impl Into<Arg>) -> String {
         self.args.push(a.into());
         format!("${}", self.args.len())
     }
-    fn push(&mut self, s: &str) {
+    pub(crate) fn push(&mut self, s: &str) {
         self.text.push_str(s);
     }
 }

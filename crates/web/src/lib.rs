@@ -5,6 +5,7 @@ pub mod api;
 pub mod attachments;
 pub mod error;
 pub mod extract;
+pub mod open311;
 pub mod openapi;
 pub mod ui;
 
@@ -39,6 +40,7 @@ pub fn app(store: Store) -> Router {
     let state = AppState { store };
     Router::new()
         .merge(api::routes())
+        .merge(open311::routes())
         .merge(ui::routes())
         .fallback(error::not_found_fallback)
         .with_state(state)
