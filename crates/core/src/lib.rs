@@ -14,6 +14,7 @@ pub mod error;
 pub mod hall;
 pub mod lifecycle;
 pub mod petitioner;
+pub mod portal;
 pub mod unit;
 pub mod user;
 

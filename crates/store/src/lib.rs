@@ -16,6 +16,7 @@ pub(crate) mod followups;
 pub mod hall;
 pub mod holidays;
 pub mod jobs;
+pub mod portal;
 pub mod units;
 pub mod users;
 

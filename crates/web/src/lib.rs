@@ -6,6 +6,7 @@ pub mod attachments;
 pub mod error;
 pub mod extract;
 pub mod openapi;
+pub mod portal;
 pub mod ui;
 
 use std::time::Duration;
@@ -40,6 +41,7 @@ pub fn app(store: Store) -> Router {
     Router::new()
         .merge(api::routes())
         .merge(ui::routes())
+        .merge(portal::routes())
         .fallback(error::not_found_fallback)
         .with_state(state)
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
@@ -66,5 +68,8 @@ pub async fn serve(
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    // The peer address reaches the handlers (the portal's limits count per address).
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }
