@@ -16,13 +16,15 @@ pub enum CaseScope {
     /// Stationed unit staff: cases where their unit is lead or assisting, or that their unit
     /// registered — never an accusation against their own unit.
     Unit(String),
-    /// Administrators and duty staff: no case content.
+    /// Administrators, duty staff and the public actor: no case content.
     None,
 }
 
 pub fn case_scope(actor: &Actor) -> CaseScope {
     match actor.role {
-        Role::Admin | Role::DutyStaff => CaseScope::None,
+        // The petitioner reaches their own case through the portal's number + query code check,
+        // never through a staff query.
+        Role::Admin | Role::DutyStaff | Role::Public => CaseScope::None,
         Role::Clerk | Role::Leader | Role::Supervisor | Role::Analyst if actor.is_bureau() => CaseScope::All,
         _ => CaseScope::Unit(actor.unit_code.clone()),
     }

@@ -87,6 +87,9 @@ pub enum DomainError {
     /// A time window has closed (HTTP 409), e.g. a review requested after 30 days.
     #[error("window closed: {message_en}")]
     WindowClosed { message_zh: String, message_en: String },
+    /// Too many attempts (wrong query codes, one-time codes requested): try again later (HTTP 429).
+    #[error("too many attempts: {message_en}")]
+    TooManyAttempts { message_zh: String, message_en: String, retry_after_minutes: i64 },
 }
 
 impl DomainError {
@@ -104,6 +107,7 @@ impl DomainError {
             DomainError::NotAllowedInState { .. } => "action_not_allowed_in_state",
             DomainError::Forbidden { .. } => "forbidden",
             DomainError::WindowClosed { .. } => "window_closed",
+            DomainError::TooManyAttempts { .. } => "too_many_attempts",
         }
     }
 
@@ -134,7 +138,10 @@ impl DomainError {
                 }
             }
             DomainError::Forbidden { reason_zh, reason_en } => lang.pick(reason_zh.clone(), reason_en.clone()),
-            DomainError::WindowClosed { message_zh, message_en } => lang.pick(message_zh.clone(), message_en.clone()),
+            DomainError::WindowClosed { message_zh, message_en }
+            | DomainError::TooManyAttempts { message_zh, message_en, .. } => {
+                lang.pick(message_zh.clone(), message_en.clone())
+            }
         }
     }
 

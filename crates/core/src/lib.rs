@@ -15,6 +15,7 @@ pub mod hall;
 pub mod lifecycle;
 pub mod open311;
 pub mod petitioner;
+pub mod portal;
 pub mod unit;
 pub mod user;
 

@@ -828,10 +828,10 @@ impl Context<'_> {
     }
 }
 
-/// Who may register a petition: the bureau's clerks and leaders, and stationed unit staff
-/// receiving in the hall.
+/// Who may register a petition: the bureau's clerks and leaders, stationed unit staff receiving
+/// in the hall, and the petitioner filing online (the public actor; always the web channel).
 pub fn check_register(actor: &Actor) -> Result<(), DomainError> {
-    let ok = matches!(actor.role, Role::Clerk | Role::Leader | Role::UnitStaff);
+    let ok = matches!(actor.role, Role::Clerk | Role::Leader | Role::UnitStaff | Role::Public);
     if ok {
         Ok(())
     } else {
@@ -923,7 +923,10 @@ pub fn check(action: &'static str, facts: &CaseFacts, actor: &Actor, ctx: &Conte
         "accept" | "reject" | "extend" | "reply" => handler,
         "forward" | "assign" => is_bureau_staff(actor),
         "object" => handler && facts.lead_unit.as_deref() != Some(ctx.bureau),
-        "rate" | "request_review" | "request_rereview" | "record_visit" => is_bureau_staff(actor) || handler,
+        "rate" | "request_review" | "request_rereview" => {
+            is_bureau_staff(actor) || handler || actor.role == Role::Public
+        }
+        "record_visit" => is_bureau_staff(actor) || handler,
         "rehandle" | "close" | "supervise" => is_bureau_leadership(actor),
         "decide_review" | "decide_rereview" | "instruct" => actor.is_bureau() && actor.role == Role::Leader,
         "record_money" => is_bureau_staff(actor) || handler,

@@ -22,9 +22,15 @@ pub enum Role {
     DutyStaff,
     /// 分析员: figures and reports; sees cases with personal data masked, cannot reveal.
     Analyst,
+    /// 信访人（网上）: the petitioner acting without a staff member — filing through the public
+    /// portal or an Open311 client, rating, asking for review. Never a staff account: it cannot
+    /// sign in, sees no case through the staff queries, and reaches its own case only after the
+    /// portal checked the case number and query code.
+    Public,
 }
 
 impl Role {
+    /// The roles a staff account can have (not [`Role::Public`]).
     pub const ALL: [Role; 7] =
         [Role::Admin, Role::Clerk, Role::UnitStaff, Role::Leader, Role::Supervisor, Role::DutyStaff, Role::Analyst];
     pub fn code(self) -> &'static str {
@@ -36,8 +42,10 @@ impl Role {
             Role::Supervisor => "supervisor",
             Role::DutyStaff => "duty_staff",
             Role::Analyst => "analyst",
+            Role::Public => "public",
         }
     }
+    /// A staff role by its code; `public` is not one.
     pub fn from_code(s: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.code() == s)
     }
@@ -50,6 +58,7 @@ impl Role {
             Role::Supervisor => "督查人员",
             Role::DutyStaff => "值班律师/咨询/调解人员",
             Role::Analyst => "分析人员",
+            Role::Public => "信访人（网上）",
         }
     }
 }

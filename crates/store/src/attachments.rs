@@ -43,6 +43,18 @@ impl Store {
         if !may_upload(actor) {
             return Err(DomainError::forbidden("您的角色不能上传附件", "Your role may not upload attachments").into());
         }
+        self.store_attachment(actor, case_id, filename, bytes).await
+    }
+
+    /// Store a file on a case for an actor the caller has checked (staff above; the petitioner
+    /// through the portal after the query code).
+    pub(crate) async fn store_attachment(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        filename: &str,
+        bytes: Vec<u8>,
+    ) -> Result<AttachmentInfo, StoreError> {
         let kind = check(&bytes).map_err(|e| StoreError::Domain(DomainError::Invalid(vec![e])))?;
         let filename = clean_filename(filename);
         let sha = hex::encode(Sha256::digest(&bytes));

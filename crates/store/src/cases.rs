@@ -149,6 +149,10 @@ pub struct CaseView {
     pub tasks: Vec<TaskView>,
     /// What this actor may do now.
     pub allowed_actions: Vec<String>,
+    /// 查询码 The petitioner's query code — only in the answer to the registration that made it;
+    /// afterwards only its keyed hash exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_code: Option<String>,
 }
 
 /// A row of a case list.
@@ -466,6 +470,14 @@ pub(crate) async fn recompute_open_deadlines(tx: &mut Tx, cal: &Calendar, policy
     Ok(n)
 }
 
+/// A code of `len` random digits (query codes, one-time codes), from the operating system's
+/// random source.
+pub(crate) fn new_code(len: usize) -> String {
+    use rand::Rng;
+    let mut rng = rand::rngs::OsRng;
+    (0..len).map(|_| char::from(b'0' + rng.gen_range(0..10u8))).collect()
+}
+
 fn is_unique_violation(e: &StoreError) -> bool {
     matches!(e, StoreError::Database(sqlx::Error::Database(d)) if d.is_unique_violation())
 }
@@ -541,7 +553,22 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<CaseView, StoreError> {
         let mut tx = self.pool.begin_write().await?;
-        let registry = crate::units::registry(&mut tx).await?;
+        let view = self.register_in(&mut tx, actor, input, idempotency_key, now).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// Register within the caller's transaction (the portal confirms a one-time code in the same
+    /// one). The answer carries the new query code, the only time it is ever in clear.
+    pub(crate) async fn register_in(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        input: &RegisterInput,
+        idempotency_key: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<CaseView, StoreError> {
+        let registry = crate::units::registry(tx).await?;
         let reg = input.validate(now, &registry)?;
         lifecycle::check_recusal(actor, &reg)?;
         if let Some(number) = &reg.repeat_of {
@@ -571,7 +598,7 @@ impl Store {
             .await?;
         let number = case::format_case_number(year as i32, seq);
         let accused_unit = match &reg.accused.unit {
-            Some(code) => crate::units::unit_id(&mut tx, code).await?,
+            Some(code) => crate::units::unit_id(tx, code).await?,
             None => None,
         };
         let (facts, kind) = CaseFacts::registered(&reg, &actor.unit_code);
@@ -637,12 +664,18 @@ impl Store {
             )
             .await?;
         }
-        let (seq, event) = append_event(&mut tx, case_id, actor, now, &kind).await?;
-        let cal = self.current_calendar(&mut tx).await?;
-        write_state(&mut tx, case_id, &facts, &cal, &self.policy).await?;
+        let (seq, event) = append_event(tx, case_id, actor, now, &kind).await?;
+        let query_code = new_code(xinfang_core::portal::QUERY_CODE_LEN);
+        tx.execute(
+            "UPDATE cases SET query_code_index = $1 WHERE id = $2",
+            args![self.vault.blind_index("query_code", &query_code), case_id],
+        )
+        .await?;
+        let cal = self.current_calendar(tx).await?;
+        write_state(tx, case_id, &facts, &cal, &self.policy).await?;
         self.after_event(
-            &mut tx,
-            &Followup { case_id, number: &number, seq, event: &event, facts: &facts, query_code: None },
+            tx,
+            &Followup { case_id, number: &number, seq, event: &event, facts: &facts, query_code: Some(&query_code) },
         )
         .await?;
         if let Some(key) = idempotency_key {
@@ -653,7 +686,7 @@ impl Store {
             .await?;
         }
         crate::audit::append(
-            &mut tx,
+            tx,
             Some(actor),
             "case.register",
             "case",
@@ -661,9 +694,9 @@ impl Store {
             serde_json::json!({"number": number, "channel": reg.channel.code(), "category": reg.category}),
         )
         .await?;
-        let row = unscoped_row(&mut tx, case_id).await?;
-        let view = self.view(&mut tx, actor, row).await?;
-        tx.commit().await?;
+        let row = unscoped_row(tx, case_id).await?;
+        let mut view = self.view(tx, actor, row).await?;
+        view.query_code = Some(query_code);
         Ok(view)
     }
 
@@ -809,13 +842,25 @@ impl Store {
                 .collect(),
             events: event_views,
             allowed_actions: lifecycle::allowed_actions(&facts, actor, &ctx).into_iter().map(String::from).collect(),
+            query_code: None,
         })
     }
 
     /// Apply a command to a case: decided by the core rules, written in one transaction with
     /// its audit entry. Refusals come back as [`StoreError::Domain`].
     pub async fn act(&self, actor: &Actor, case_id: i64, cmd: &Command) -> Result<CaseView, StoreError> {
-        self.act_inner(actor, case_id, cmd, None).await
+        self.act_inner(actor, case_id, cmd, None, false).await
+    }
+
+    /// A command of the petitioner's own through the portal: the case is not in the public
+    /// actor's scope (it sees no case by query); the portal proved the query code instead.
+    pub(crate) async fn act_petitioner(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        cmd: &Command,
+    ) -> Result<CaseView, StoreError> {
+        self.act_inner(actor, case_id, cmd, None, true).await
     }
 
     /// [`Store::act`] at a given moment — used to replay histories (demo data, tests); the
@@ -827,7 +872,7 @@ impl Store {
         cmd: &Command,
         now: DateTime<Utc>,
     ) -> Result<CaseView, StoreError> {
-        self.act_inner(actor, case_id, cmd, Some(now)).await
+        self.act_inner(actor, case_id, cmd, Some(now), false).await
     }
 
     async fn act_inner(
@@ -836,9 +881,15 @@ impl Store {
         case_id: i64,
         cmd: &Command,
         at: Option<DateTime<Utc>>,
+        petitioner: bool,
     ) -> Result<CaseView, StoreError> {
         let mut tx = self.pool.begin_write().await?;
-        let row = self.scoped_row(&mut tx, actor, case_id, true).await?;
+        let row = if petitioner {
+            let sql = format!("{CASE_SELECT} WHERE c.id = $1{}", tx.for_update());
+            tx.fetch_optional(&sql, args![case_id]).await?.ok_or_else(not_found)?
+        } else {
+            self.scoped_row(&mut tx, actor, case_id, true).await?
+        };
         // A live command takes its time once it holds the case: a command that waited for
         // another is later than it, never earlier.
         let now = at.unwrap_or_else(crate::now);

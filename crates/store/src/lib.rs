@@ -17,6 +17,7 @@ pub mod hall;
 pub mod holidays;
 pub mod jobs;
 pub mod open311;
+pub mod portal;
 pub mod units;
 pub mod users;
 

@@ -18,6 +18,7 @@ use xinfang_core::DomainError;
 
 use crate::cases::{CaseView, Sql};
 use crate::db::{args, Tx};
+use crate::portal::PublicSource;
 use crate::{Store, StoreError};
 
 /// Longest key name, in characters.
@@ -86,6 +87,8 @@ pub struct RequestQuery {
 pub struct PostedRequest {
     pub case: CaseView,
     pub token: String,
+    /// 查询码 the petitioner's query code for the portal (secret: never in a public answer).
+    pub query_code: String,
 }
 
 fn key_hash(key: &str) -> String {
@@ -216,8 +219,9 @@ impl Store {
         Ok(id)
     }
 
-    /// POST Service Request: register the petition as a web-channel case of the public, then
-    /// record that it came through Open311 with this key (the key's use is audited there).
+    /// POST Service Request: register the petition as a web-channel case of the public (the
+    /// Open311 system account), record that it came through Open311 with this key, and audit the
+    /// key's use — in one transaction.
     pub async fn post_open311_request(
         &self,
         key_id: i64,
@@ -225,9 +229,9 @@ impl Store {
         lat: Option<f64>,
         long: Option<f64>,
     ) -> Result<PostedRequest, StoreError> {
-        let case = self.register_open311_case(input).await?;
         let token = random_hex(16);
         let mut tx = self.pool.begin_write().await?;
+        let (case, query_code) = self.register_public_in(&mut tx, PublicSource::Open311, input).await?;
         tx.execute(
             "INSERT INTO open311_requests (case_id, key_id, token, lat, long, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
             args![case.id, key_id, token.as_str(), lat.map(|v| v.to_string()), long.map(|v| v.to_string()), crate::now()],
@@ -244,13 +248,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(PostedRequest { case, token })
-    }
-
-    /// The one place an Open311 request becomes a case: registered by the public actor, channel web.
-    async fn register_open311_case(&self, input: &RegisterInput) -> Result<CaseView, StoreError> {
-        let (case, _query_code) = self.register_public("open311", input).await?;
-        Ok(case)
+        Ok(PostedRequest { case, token, query_code })
     }
 
     /// The discovery document's `changeset`: when the services or their definitions (categories,
@@ -373,11 +371,4 @@ const KEY_SELECT: &str = "SELECT k.id, k.name, u.username AS created_by, k.creat
 
 async fn key_row(tx: &mut Tx, id: i64) -> Result<Open311Key, StoreError> {
     tx.fetch_one(&format!("{KEY_SELECT} WHERE k.id = $1"), args![id]).await
-}
-
-// TEMPORARY until the public actor lands from main: remove on merge.
-impl Store {
-    async fn register_public(&self, _source: &str, _input: &RegisterInput) -> Result<(CaseView, String), StoreError> {
-        Err(StoreError::Config("public registration is not available yet".into()))
-    }
 }

@@ -178,7 +178,7 @@ impl Store {
         let mut tx = self.pool.begin_read().await?;
         tx.fetch_all(
             "SELECT s.id, s.username, s.display_name, s.role, u.code AS unit_code, s.active \
-             FROM users s JOIN units u ON u.id = s.unit_id ORDER BY s.id",
+             FROM users s JOIN units u ON u.id = s.unit_id WHERE s.role <> 'public' ORDER BY s.id",
             args![],
         )
         .await

@@ -34,7 +34,39 @@
     row.querySelectorAll("input.phone").forEach(function (i) { watch(i, phoneProblem); });
   }
 
+  // Portal: ask for the one-time code without leaving the form (files chosen stay chosen).
+  function wirePortalCode(button) {
+    button.addEventListener("click", function (ev) {
+      if (!window.fetch) return; // the plain form submit sends the code instead
+      ev.preventDefault();
+      var form = button.form;
+      var status = document.getElementById("code-status");
+      var body = new URLSearchParams();
+      body.append("_form", form.elements["_form"].value);
+      body.append("phone", form.elements["phone"].value);
+      button.disabled = true;
+      fetch("/portal/code", { method: "POST", body: body, credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (a) {
+          status.hidden = false;
+          status.textContent = a.message;
+          status.className = a.ok ? "notice" : "errors";
+          var wait = a.ok ? 60 : 3;
+          var left = wait;
+          var label = button.getAttribute("data-label") || button.textContent;
+          button.setAttribute("data-label", label);
+          var t = setInterval(function () {
+            left -= 1;
+            button.textContent = left > 0 ? label + "（" + left + "）" : label;
+            if (left <= 0) { clearInterval(t); button.disabled = false; }
+          }, 1000);
+        })
+        .catch(function () { button.disabled = false; form.requestSubmit(button); });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-portal-code]").forEach(wirePortalCode);
     document.querySelectorAll("tr.person").forEach(wireRow);
     var add = document.getElementById("add-person");
     if (add) {

@@ -12,13 +12,24 @@ use crate::error::ApiError;
 /// The request body limit of upload routes: one file plus the form's other fields.
 pub const UPLOAD_BODY_LIMIT: usize = MAX_ATTACHMENT_BYTES + 64 * 1024;
 
-/// A multipart body read into its text fields and its one file.
+/// A multipart body read into its text fields and its files.
 pub struct Upload {
     pub fields: Vec<(String, String)>,
-    pub file: Option<(String, Vec<u8>)>,
+    /// Every non-empty file sent in a field named `file`, in order.
+    pub files: Vec<(String, Vec<u8>)>,
 }
 
-/// Read a multipart form: text fields, and the file in the field named `file`.
+impl Upload {
+    /// The first file (forms with one file input).
+    pub fn first_file(self) -> Option<(String, Vec<u8>)> {
+        self.files.into_iter().next()
+    }
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Read a multipart form: text fields, and the files in fields named `file`.
 pub async fn read_upload(mut mp: Multipart, lang: Lang) -> Result<Upload, ApiError> {
     let bad = |e: String| {
         ApiError::invalid(
@@ -27,13 +38,15 @@ pub async fn read_upload(mut mp: Multipart, lang: Lang) -> Result<Upload, ApiErr
             format!("Cannot read the upload: {e} (at most 10 MB)"),
         )
     };
-    let mut up = Upload { fields: vec![], file: None };
+    let mut up = Upload { fields: vec![], files: vec![] };
     while let Some(field) = mp.next_field().await.map_err(|e| bad(e.body_text()))? {
         let name = field.name().unwrap_or("").to_string();
         if name == "file" {
             let filename = field.file_name().unwrap_or("").to_string();
             let bytes = field.bytes().await.map_err(|e| bad(e.body_text()))?;
-            up.file = Some((filename, bytes.to_vec()));
+            if !bytes.is_empty() || !filename.is_empty() {
+                up.files.push((filename, bytes.to_vec()));
+            }
         } else {
             let text = field.text().await.map_err(|e| bad(e.body_text()))?;
             up.fields.push((name, text));

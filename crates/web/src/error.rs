@@ -64,6 +64,7 @@ impl ApiError {
         let status = match &e {
             DomainError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             DomainError::NotAllowedInState { .. } | DomainError::WindowClosed { .. } => StatusCode::CONFLICT,
+            DomainError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             DomainError::Forbidden { .. } => StatusCode::FORBIDDEN,
         };
         ApiError {

@@ -7,6 +7,7 @@ pub mod error;
 pub mod extract;
 pub mod open311;
 pub mod openapi;
+pub mod portal;
 pub mod ui;
 
 use std::time::Duration;
@@ -42,6 +43,7 @@ pub fn app(store: Store) -> Router {
         .merge(api::routes())
         .merge(open311::routes())
         .merge(ui::routes())
+        .merge(portal::routes())
         .fallback(error::not_found_fallback)
         .with_state(state)
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
@@ -68,5 +70,8 @@ pub async fn serve(
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    // The peer address reaches the handlers (the portal's limits count per address).
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }

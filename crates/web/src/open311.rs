@@ -429,10 +429,14 @@ pub async fn post_request(app: &AppState, format: Format, p: &Pairs, lang: Lang)
     let mapped = form.to_register_input().map_err(|e| Open311Error::domain(format, e, lang))?;
     let posted = app.store.post_open311_request(key_id, &mapped.input, mapped.lat, mapped.long).await.map_err(err)?;
     let case = &posted.case;
-    let notice = match case.deadlines.get("decide_by") {
-        Some(due) => format!("已登记为信访事项 {}，将于 {due} 前书面告知是否受理", case.number),
-        None => format!("已登记为信访事项 {}", case.number),
-    };
+    // The query code goes to the client posting for the petitioner, never into a public answer.
+    let mut notice = format!(
+        "已登记为信访事项 {}，查询码 {}（请告知信访人妥善保存，凭编号和查询码在网上信访平台查询办理进度）",
+        case.number, posted.query_code
+    );
+    if let Some(due) = case.deadlines.get("decide_by") {
+        notice.push_str(&format!("；将于 {due} 前书面告知是否受理"));
+    }
     let v = json!([{
         "service_request_id": case.number,
         "token": posted.token,

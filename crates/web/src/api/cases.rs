@@ -177,7 +177,7 @@ pub async fn upload(
     let lang = auth.lang;
     let id = path_id(lang, &id)?;
     let up = crate::attachments::read_upload(mp, lang).await?;
-    let (name, bytes) = up.file.unwrap_or_default();
+    let (name, bytes) = up.first_file().unwrap_or_default();
     let info =
         app.store.add_attachment(&auth.actor, id, &name, bytes).await.map_err(|e| ApiError::from_store(e, lang))?;
     Ok((StatusCode::CREATED, Json(info)))

@@ -967,10 +967,10 @@ pub async fn upload_attachment(
         Ok(u) => u,
         Err(e) => return super::message_page(e.status, e.message, staff.lang),
     };
-    if !staff.csrf_ok(up.fields.iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v.as_str())) {
+    if !staff.csrf_ok(up.field("_csrf")) {
         return staff.csrf_failed();
     }
-    let (name, bytes) = up.file.unwrap_or_default();
+    let (name, bytes) = up.first_file().unwrap_or_default();
     match app.store.add_attachment(&staff.actor, id, &name, bytes).await {
         Ok(_) => Redirect::to(&format!("/cases/{id}#attachments")).into_response(),
         Err(StoreError::Domain(d)) => {
