@@ -271,3 +271,47 @@ both!(administration_pages, |env: Env| async move {
     assert_eq!(status, 403);
     login(&s, "zhaoliu", "zhaoliu-new-1").await;
 });
+
+both!(open311_keys_are_made_shown_once_and_revoked, |env: Env| async move {
+    let s = env.start(true);
+    let admin = login(&s, "admin", DEMO_PASSWORD).await;
+    let (status, html) = page(&s, &admin, "/admin/open311").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Open311 接口密钥") && html.contains("id=\"key-form\""), "{html}");
+    let csrf = csrf_of(&html);
+    // Without the CSRF token nothing is made.
+    let (status, _, _) = post(&s, &admin, "/admin/open311", &[("name", "x")]).await;
+    assert_eq!(status, 403);
+    let (status, _, html) = post(&s, &admin, "/admin/open311", &[("_csrf", &csrf), ("name", " ")]).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("请填写密钥名称"), "{html}");
+    let (status, _, html) = post(&s, &admin, "/admin/open311", &[("_csrf", &csrf), ("name", "12345 热线平台")]).await;
+    assert_eq!(status, 200);
+    let i = html.find("id=\"new-key\">").expect("the new key, shown once") + 13;
+    let key = html[i..i + 64].to_string();
+    assert!(key.bytes().all(|b| b.is_ascii_hexdigit()), "{key}");
+    // Shown once: the list never shows it again.
+    let (_, html) = page(&s, &admin, "/admin/open311").await;
+    assert!(html.contains("12345 热线平台") && !html.contains(&key), "{html}");
+    // The key posts; revoked, it is refused.
+    let http = reqwest::Client::new();
+    let form = [
+        ("api_key", key.as_str()),
+        ("service_code", "civil"),
+        ("address_id", "140106"),
+        ("last_name", "上官"),
+        ("first_name", "云"),
+        ("description", "低保申请迟迟没有答复"),
+    ];
+    let r = http.post(format!("{}/open311/v2/requests.json", s.base)).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let id = html.split("<tr id=\"key-").nth(1).and_then(|t| t.split('"').next()).unwrap().to_string();
+    let (status, location, _) = post(&s, &admin, &format!("/admin/open311/{id}/revoke"), &[("_csrf", &csrf)]).await;
+    assert_eq!((status, location.as_str()), (303, "/admin/open311?done=revoked"));
+    let r = http.post(format!("{}/open311/v2/requests.json", s.base)).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    // Clerks may not manage keys.
+    let clerk = login(&s, "clerk", DEMO_PASSWORD).await;
+    let (status, _) = page(&s, &clerk, "/admin/open311").await;
+    assert_eq!(status, 403);
+});

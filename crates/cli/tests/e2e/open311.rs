@@ -36,28 +36,13 @@ async fn call(s: &Server, method: &str, path: &str, form: Option<&[(&str, &str)]
     let http = reqwest::Client::new();
     let mut req = http.request(method.parse().expect("method"), format!("{}{path}", s.base));
     if let Some(pairs) = form {
-        // "POST Service Request: Content-Type: application/x-www-form-urlencoded; charset=utf-8"
-        let body = serde_urlencoded_pairs(pairs);
-        req = req.header("content-type", "application/x-www-form-urlencoded; charset=utf-8").body(body);
+        // "POST Service Request: Content-Type: application/x-www-form-urlencoded"
+        req = req.form(pairs);
     }
     let resp = req.send().await.expect("request");
     let status = resp.status().as_u16();
     let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
     Answer { status, content_type, text: resp.text().await.expect("body") }
-}
-
-/// Form encoding (the test crate has no serde_urlencoded; this is the spec's example encoding).
-fn serde_urlencoded_pairs(pairs: &[(&str, &str)]) -> String {
-    fn enc(s: &str) -> String {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-                b' ' => "+".into(),
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    }
-    pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
 }
 
 const NAME_FAMILY: &str = "欧阳";

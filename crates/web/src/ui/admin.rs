@@ -755,3 +755,132 @@ pub async fn import_calendar(State(app): State<AppState>, staff: Staff, body: By
         Err(e) => error_page(e, staff.lang),
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Open311 API keys
+// ---------------------------------------------------------------------------------------------
+
+pub struct KeyLine {
+    pub id: i64,
+    pub name: String,
+    pub created_at: String,
+    pub created_by: String,
+    pub last_used: String,
+    pub active: bool,
+    pub revoked_at: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_open311.html")]
+pub struct Open311Page {
+    pub base: Base,
+    pub rows: Vec<KeyLine>,
+    pub name: String,
+    pub errors: FieldErrors,
+    pub summary: Option<String>,
+    pub notice: Option<String>,
+    /// A key just made: shown this once.
+    pub new_key: Option<String>,
+}
+
+fn china_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&xinfang_core::case::china_offset()).format("%Y-%m-%d %H:%M").to_string()
+}
+
+struct Open311View {
+    name: String,
+    errors: FieldErrors,
+    summary: Option<String>,
+    notice: Option<String>,
+    new_key: Option<String>,
+}
+
+async fn open311_page(app: &AppState, staff: &Staff, v: Open311View) -> Response {
+    let m = staff.m();
+    let result =
+        async { Ok::<_, StoreError>((app.store.list_units().await?, app.store.list_open311_keys().await?)) }.await;
+    let (units, keys) = match result {
+        Ok(x) => x,
+        Err(e) => return error_page(e, staff.lang),
+    };
+    let rows = keys
+        .into_iter()
+        .map(|k| KeyLine {
+            id: k.id,
+            name: k.name,
+            created_at: china_time(k.created_at),
+            created_by: k.created_by.unwrap_or_else(|| m.open311_command_line.to_string()),
+            last_used: k.last_used_at.map(china_time).unwrap_or_else(|| m.open311_never.to_string()),
+            active: k.revoked_at.is_none(),
+            revoked_at: k.revoked_at.map(china_time).unwrap_or_default(),
+        })
+        .collect();
+    render(&Open311Page {
+        base: base(staff, &units),
+        rows,
+        name: v.name,
+        errors: v.errors,
+        summary: v.summary,
+        notice: v.notice,
+        new_key: v.new_key,
+    })
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+pub async fn open311_keys(State(app): State<AppState>, staff: Staff, Query(q): Query<DoneQuery>) -> Response {
+    if let Some(r) = refuse(&staff) {
+        return r;
+    }
+    let notice = (q.done.as_deref() == Some("revoked")).then(|| staff.m().open311_key_revoked.to_string());
+    let view =
+        Open311View { name: String::new(), errors: FieldErrors::default(), summary: None, notice, new_key: None };
+    open311_page(&app, &staff, view).await
+}
+
+/// Make a key and show it on the answer itself, once (it is not kept, so there is nothing to
+/// redirect to).
+pub async fn add_open311_key(State(app): State<AppState>, staff: Staff, body: Bytes) -> Response {
+    let p = forms::parse_pairs(&body);
+    if let Some(r) = check_post(&staff, &p) {
+        return r;
+    }
+    let m = staff.m();
+    let name = field(&p, "name");
+    let view = match app.store.add_open311_key(Some(&staff.actor), &name).await {
+        Ok((_, key)) => Open311View {
+            name: String::new(),
+            errors: FieldErrors::default(),
+            summary: None,
+            notice: Some(m.open311_key_created.to_string()),
+            new_key: Some(key),
+        },
+        Err(e) => match form_errors(e, staff.lang, m, &[]) {
+            Ok((errors, summary)) => Open311View { name, errors, summary: Some(summary), notice: None, new_key: None },
+            Err(e) => return error_page(e, staff.lang),
+        },
+    };
+    open311_page(&app, &staff, view).await
+}
+
+pub async fn revoke_open311_key(
+    State(app): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let p = forms::parse_pairs(&body);
+    if let Some(r) = check_post(&staff, &p) {
+        return r;
+    }
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(StoreError::NotFound { what: "Open311 密钥" }, staff.lang);
+    };
+    match app.store.revoke_open311_key(Some(&staff.actor), id).await {
+        Ok(_) => Redirect::to("/admin/open311?done=revoked").into_response(),
+        Err(e) => error_page(e, staff.lang),
+    }
+}

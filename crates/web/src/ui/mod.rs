@@ -53,6 +53,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users/{id}/password", post(admin::reset_password))
         .route("/admin/categories", get(admin::categories).post(admin::save_category))
         .route("/admin/calendar", get(admin::calendar).post(admin::import_calendar))
+        .route("/admin/open311", get(admin::open311_keys).post(admin::add_open311_key))
+        .route("/admin/open311/{id}/revoke", post(admin::revoke_open311_key))
         .route("/hall", get(hall::console))
         .route("/hall/issue", post(hall::issue))
         .route("/hall/call", post(hall::call_next))
