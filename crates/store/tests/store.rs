@@ -31,6 +31,8 @@ mod hall;
 mod jobs;
 #[path = "store/lists.rs"]
 mod lists;
+#[path = "store/open311.rs"]
+mod open311;
 #[path = "store/personal.rs"]
 mod personal;
 #[path = "store/repeats.rs"]
