@@ -332,9 +332,8 @@ impl Store {
         let mut states_of: std::collections::HashMap<i64, Vec<State>> = Default::default();
         let mut out = Vec::new();
         for (case_id, number, seq, at) in rows {
-            if !states_of.contains_key(&case_id) {
-                let states = states_after_each_event(&mut tx, case_id).await?;
-                states_of.insert(case_id, states);
+            if let std::collections::hash_map::Entry::Vacant(slot) = states_of.entry(case_id) {
+                slot.insert(states_after_each_event(&mut tx, case_id).await?);
             }
             let states = &states_of[&case_id];
             let idx = (seq - 1) as usize;

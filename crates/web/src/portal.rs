@@ -395,6 +395,8 @@ async fn track_submit(State(app): State<AppState>, headers: HeaderMap, addr: Cli
 }
 
 /// The case this browser proved, or the tracking page saying the proof expired.
+// The refusal is the page to answer with, made at most once per request: boxing gains nothing.
+#[allow(clippy::result_large_err)]
 fn ticket_case(app: &AppState, headers: &HeaderMap) -> Result<(i64, String), Response> {
     let lang = lang_of(headers);
     let expired = || {
