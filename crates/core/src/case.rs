@@ -121,7 +121,7 @@ pub struct Accused {
 }
 
 /// Registration (登记) as typed by the clerk.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegisterInput {
     pub channel: String,

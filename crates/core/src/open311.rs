@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use crate::case::{Accused, PetitionType, Place, RegisterInput};
+use crate::case::{PetitionType, Place, RegisterInput};
 use crate::error::{DomainError, Errors};
 use crate::lifecycle::State;
 use crate::petitioner::PetitionerInput;
@@ -264,7 +264,6 @@ impl ServiceRequestForm {
         let county = self.attribute(ATTR_COUNTY).or(address_id);
         let input = RegisterInput {
             channel: crate::case::Channel::Web.code().to_string(),
-            received_at: None,
             petition_type: self
                 .attribute(ATTR_PETITION_TYPE)
                 .unwrap_or_else(|| PetitionType::Grievance.code().to_string()),
@@ -273,15 +272,7 @@ impl ServiceRequestForm {
             demands: self.attribute(ATTR_DEMANDS),
             place: Place { county, address: address_string },
             petitioners,
-            headcount: None,
-            people_affected: None,
-            accused: Accused::default(),
-            money_claimed: None,
-            money_paid: None,
-            leader_reception: false,
-            leader_name: None,
-            repeat_of: None,
-            bypass: false,
+            ..RegisterInput::default()
         };
         Ok(MappedRequest { input, lat, long })
     }

@@ -101,6 +101,17 @@ fn check_post(staff: &Staff, p: &Pairs) -> Option<Response> {
     refuse(staff)
 }
 
+/// A form posted about one record (`/admin/…/{id}/…`): the checked form and the id, or the page
+/// to answer with (a refused form, or "not found" for an id that is not a number).
+fn id_form(staff: &Staff, body: &[u8], id: &str, what: &'static str) -> Result<(Pairs, i64), Box<Response>> {
+    let p = forms::parse_pairs(body);
+    if let Some(r) = check_post(staff, &p) {
+        return Err(Box::new(r));
+    }
+    let id = id.parse::<i64>().map_err(|_| Box::new(error_page(StoreError::NotFound { what }, staff.lang)))?;
+    Ok((p, id))
+}
+
 fn field(p: &Pairs, key: &str) -> String {
     forms::first(p, key).unwrap_or("").trim().to_string()
 }
@@ -482,12 +493,9 @@ pub async fn add_user(State(app): State<AppState>, staff: Staff, body: Bytes) ->
 }
 
 pub async fn set_active(State(app): State<AppState>, staff: Staff, Path(id): Path<String>, body: Bytes) -> Response {
-    let p = forms::parse_pairs(&body);
-    if let Some(r) = check_post(&staff, &p) {
-        return r;
-    }
-    let Ok(id) = id.parse::<i64>() else {
-        return error_page(StoreError::NotFound { what: "用户" }, staff.lang);
+    let (p, id) = match id_form(&staff, &body, &id, "用户") {
+        Ok(x) => x,
+        Err(page) => return *page,
     };
     let active = forms::first(&p, "active") == Some("1");
     match app.store.set_user_active(&staff.actor, id, active).await {
@@ -503,12 +511,9 @@ pub async fn reset_password(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let p = forms::parse_pairs(&body);
-    if let Some(r) = check_post(&staff, &p) {
-        return r;
-    }
-    let Ok(id) = id.parse::<i64>() else {
-        return error_page(StoreError::NotFound { what: "用户" }, staff.lang);
+    let (p, id) = match id_form(&staff, &body, &id, "用户") {
+        Ok(x) => x,
+        Err(page) => return *page,
     };
     let m = staff.m();
     let password = forms::first(&p, "new_password").unwrap_or("");
@@ -872,12 +877,9 @@ pub async fn revoke_open311_key(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let p = forms::parse_pairs(&body);
-    if let Some(r) = check_post(&staff, &p) {
-        return r;
-    }
-    let Ok(id) = id.parse::<i64>() else {
-        return error_page(StoreError::NotFound { what: "Open311 密钥" }, staff.lang);
+    let id = match id_form(&staff, &body, &id, "Open311 密钥") {
+        Ok((_, id)) => id,
+        Err(page) => return *page,
     };
     match app.store.revoke_open311_key(Some(&staff.actor), id).await {
         Ok(_) => Redirect::to("/admin/open311?done=revoked").into_response(),
