@@ -923,7 +923,9 @@ pub fn check(action: &'static str, facts: &CaseFacts, actor: &Actor, ctx: &Conte
         "accept" | "reject" | "extend" | "reply" => handler,
         "forward" | "assign" => is_bureau_staff(actor),
         "object" => handler && facts.lead_unit.as_deref() != Some(ctx.bureau),
-        "rate" | "request_review" | "request_rereview" => is_bureau_staff(actor) || handler || actor.role == Role::Public,
+        "rate" | "request_review" | "request_rereview" => {
+            is_bureau_staff(actor) || handler || actor.role == Role::Public
+        }
         "record_visit" => is_bureau_staff(actor) || handler,
         "rehandle" | "close" | "supervise" => is_bureau_leadership(actor),
         "decide_review" | "decide_rereview" | "instruct" => actor.is_bureau() && actor.role == Role::Leader,

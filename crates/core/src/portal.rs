@@ -229,15 +229,13 @@ pub fn public_timeline(events: &[Event], unit_name: &dyn Fn(&str) -> String) -> 
             ),
             EventKind::Rehandled { .. } => ("重新办理".into(), vec![]),
             EventKind::ReviewRequested { reason } => ("已申请复查".into(), d(&[("请求及理由", reason.clone())])),
-            EventKind::ReviewDecided { decision, opinion } => (
-                format!("复查决定：{}", decision.label_zh()),
-                d(&[("复查意见", opinion.clone())]),
-            ),
+            EventKind::ReviewDecided { decision, opinion } => {
+                (format!("复查决定：{}", decision.label_zh()), d(&[("复查意见", opinion.clone())]))
+            }
             EventKind::RereviewRequested { reason } => ("已申请复核".into(), d(&[("请求及理由", reason.clone())])),
-            EventKind::RereviewDecided { decision, opinion } => (
-                format!("复核决定：{}", decision.label_zh()),
-                d(&[("复核意见", opinion.clone())]),
-            ),
+            EventKind::RereviewDecided { decision, opinion } => {
+                (format!("复核决定：{}", decision.label_zh()), d(&[("复核意见", opinion.clone())]))
+            }
             EventKind::Closed { .. } => ("办理终结".into(), vec![]),
             EventKind::Objected { .. }
             | EventKind::MoneyRecorded { .. }

@@ -854,7 +854,12 @@ impl Store {
 
     /// A command of the petitioner's own through the portal: the case is not in the public
     /// actor's scope (it sees no case by query); the portal proved the query code instead.
-    pub(crate) async fn act_petitioner(&self, actor: &Actor, case_id: i64, cmd: &Command) -> Result<CaseView, StoreError> {
+    pub(crate) async fn act_petitioner(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        cmd: &Command,
+    ) -> Result<CaseView, StoreError> {
         self.act_inner(actor, case_id, cmd, None, true).await
     }
 

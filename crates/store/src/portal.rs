@@ -118,10 +118,7 @@ fn same(a: &str, b: &str) -> bool {
 
 async fn attempts(tx: &mut Tx, scope: &str, key: &str, since: DateTime<Utc>) -> Result<Vec<DateTime<Utc>>, StoreError> {
     let rows: Vec<(DateTime<Utc>,)> = tx
-        .fetch_all(
-            "SELECT at FROM portal_attempts WHERE scope = $1 AND key = $2 AND at > $3",
-            args![scope, key, since],
-        )
+        .fetch_all("SELECT at FROM portal_attempts WHERE scope = $1 AND key = $2 AND at > $3", args![scope, key, since])
         .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
@@ -221,7 +218,8 @@ impl Store {
         let phone_key = self.vault.blind_index("phone", phone.as_str());
         let address_key = self.vault.blind_index("address", address);
         let mut tx = self.pool.begin_write().await?;
-        let recent = attempts(&mut tx, "otp_phone", &phone_key, now - Duration::seconds(p.otp_interval_seconds)).await?;
+        let recent =
+            attempts(&mut tx, "otp_phone", &phone_key, now - Duration::seconds(p.otp_interval_seconds)).await?;
         if let Some(last) = recent.iter().max() {
             let wait = (*last + Duration::seconds(p.otp_interval_seconds) - now).num_seconds().max(1);
             return Err(DomainError::TooManyAttempts {
@@ -231,8 +229,16 @@ impl Store {
             }
             .into());
         }
-        check_limit(&mut tx, "otp_phone", &phone_key, p.otp_per_phone, p.window(), now, ("该手机号获取验证码", "codes to this phone"))
-            .await?;
+        check_limit(
+            &mut tx,
+            "otp_phone",
+            &phone_key,
+            p.otp_per_phone,
+            p.window(),
+            now,
+            ("该手机号获取验证码", "codes to this phone"),
+        )
+        .await?;
         check_limit(
             &mut tx,
             "otp_address",
@@ -463,7 +469,12 @@ impl Store {
             .filter(|d| {
                 matches!(
                     d.name,
-                    "decide_by" | "handle_by" | "review_request_by" | "review_by" | "rereview_request_by" | "rereview_by"
+                    "decide_by"
+                        | "handle_by"
+                        | "review_request_by"
+                        | "review_by"
+                        | "rereview_request_by"
+                        | "rereview_by"
                 )
             })
             .map(|d| PublicDeadline {
@@ -477,7 +488,13 @@ impl Store {
         let actor = self.public_actor_in_read(&mut tx).await?;
         let registry = crate::units::registry(&mut tx).await?;
         let bureau = crate::units::bureau_code(&mut tx).await?;
-        let ctx = Context { now: crate::now(), calendar: &cal, policy: &self.policy, bureau: &bureau, units: &registry.units };
+        let ctx = Context {
+            now: crate::now(),
+            calendar: &cal,
+            policy: &self.policy,
+            bureau: &bureau,
+            units: &registry.units,
+        };
         let may = |action: &'static str| lifecycle::check(action, &facts, &actor, &ctx).is_ok();
         let window = |name: &str| deadlines.iter().find(|d| d.name == name).map(|d| d.due);
         let can_rate = may("rate");
@@ -508,8 +525,9 @@ impl Store {
     async fn public_actor_in_read(&self, tx: &mut Tx) -> Result<Actor, StoreError> {
         let bureau = crate::units::bureau_code(tx).await?;
         let (unit_id,): (i64,) = tx.fetch_one("SELECT id FROM units WHERE code = $1", args![&bureau]).await?;
-        let user: Option<(i64,)> =
-            tx.fetch_optional("SELECT id FROM users WHERE username = $1", args![PublicSource::Portal.username()]).await?;
+        let user: Option<(i64,)> = tx
+            .fetch_optional("SELECT id FROM users WHERE username = $1", args![PublicSource::Portal.username()])
+            .await?;
         Ok(Actor {
             user_id: user.map(|u| u.0).unwrap_or(0),
             username: PublicSource::Portal.username().to_string(),

@@ -33,6 +33,8 @@ mod jobs;
 mod lists;
 #[path = "store/personal.rs"]
 mod personal;
+#[path = "store/portal.rs"]
+mod portal;
 #[path = "store/repeats.rs"]
 mod repeats;
 #[path = "store/schema.rs"]

@@ -9,13 +9,13 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
+use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Multipart, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use axum::body::Bytes;
 use xinfang_core::case::CategorySpec;
 use xinfang_core::portal::PortalFiling;
 use xinfang_core::{DomainError, Lang};
@@ -39,9 +39,9 @@ pub fn routes() -> Router<AppState> {
         .route("/portal", get(home))
         .route(
             "/portal/file",
-            get(file_page).post(file_submit).layer(DefaultBodyLimit::max(
-                xinfang_store::portal::PORTAL_MAX_FILES as usize * UPLOAD_BODY_LIMIT,
-            )),
+            get(file_page)
+                .post(file_submit)
+                .layer(DefaultBodyLimit::max(xinfang_store::portal::PORTAL_MAX_FILES as usize * UPLOAD_BODY_LIMIT)),
         )
         .route("/portal/code", post(send_code))
         .route("/portal/track", get(track_page).post(track_submit))
@@ -279,7 +279,9 @@ async fn send_code(State(app): State<AppState>, headers: HeaderMap, addr: Client
         return (StatusCode::FORBIDDEN, Json(CodeAnswer { ok: false, message: msg })).into_response();
     }
     match app.store.portal_send_code(first(&p, "phone").unwrap_or(""), &addr.0).await {
-        Ok(sent) => Json(CodeAnswer { ok: true, message: code_sent_text(portal_messages(lang), &sent) }).into_response(),
+        Ok(sent) => {
+            Json(CodeAnswer { ok: true, message: code_sent_text(portal_messages(lang), &sent) }).into_response()
+        }
         Err(e) => {
             let (status, message, _) = refusal(e, lang);
             (status, Json(CodeAnswer { ok: false, message })).into_response()
@@ -349,14 +351,8 @@ async fn file_submit(State(app): State<AppState>, headers: HeaderMap, addr: Clie
             }
         }
     }
-    let page = FiledPage {
-        m,
-        lang: lang_code(lang),
-        number: filed.number,
-        query_code: filed.query_code,
-        files,
-        file_errors,
-    };
+    let page =
+        FiledPage { m, lang: lang_code(lang), number: filed.number, query_code: filed.query_code, files, file_errors };
     let mut resp = no_store(render(&page));
     let h = resp.headers_mut();
     h.append(header::SET_COOKIE, cookie(TICKET_COOKIE, &app.store.portal_ticket(filed.case_id), 1800));
@@ -386,7 +382,8 @@ async fn track_submit(State(app): State<AppState>, headers: HeaderMap, addr: Cli
     match app.store.portal_track(&number, first(&p, "query_code").unwrap_or(""), &addr.0).await {
         Ok(case_id) => {
             let mut resp = Redirect::to("/portal/case").into_response();
-            resp.headers_mut().append(header::SET_COOKIE, cookie(TICKET_COOKIE, &app.store.portal_ticket(case_id), 1800));
+            resp.headers_mut()
+                .append(header::SET_COOKIE, cookie(TICKET_COOKIE, &app.store.portal_ticket(case_id), 1800));
             resp
         }
         Err(e) => {
@@ -472,7 +469,10 @@ async fn act(app: &AppState, headers: &HeaderMap, p: &Pairs, command: serde_json
         Ok(c) => c,
         Err(_) => {
             let e = DomainError::invalid("rating", "bad_choice", "请选择评价", "Choose a rating");
-            return with_status(case_view(app, headers, Some(e.message(lang)), false).await, StatusCode::UNPROCESSABLE_ENTITY);
+            return with_status(
+                case_view(app, headers, Some(e.message(lang)), false).await,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
         }
     };
     match app.store.portal_act(id, &cmd).await {
