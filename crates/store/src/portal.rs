@@ -507,7 +507,7 @@ impl Store {
             received_at,
             statement,
             demands,
-            handling_unit: facts.handler_unit().filter(|u| *u != bureau).map(|u| unit_name(u)),
+            handling_unit: facts.handler_unit().filter(|u| *u != bureau).map(&unit_name),
             timeline: portal::public_timeline(&events, &unit_name),
             deadlines: public_deadlines,
             can_rate_bureau: can_rate && facts.bureau_rating.is_none(),

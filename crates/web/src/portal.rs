@@ -394,17 +394,19 @@ async fn track_submit(State(app): State<AppState>, headers: HeaderMap, addr: Cli
     }
 }
 
-/// The case this browser proved, or the tracking page saying the proof expired.
-fn ticket_case(app: &AppState, headers: &HeaderMap) -> Result<(i64, String), Response> {
+/// The case this browser proved (a genuine, unexpired ticket), and the ticket.
+fn ticket_case(app: &AppState, headers: &HeaderMap) -> Option<(i64, String)> {
+    let ticket = cookie_value(headers, TICKET_COOKIE)?;
+    let id = app.store.portal_ticket_case(&ticket)?;
+    Some((id, ticket))
+}
+
+/// The tracking page, saying the proof expired.
+fn ticket_expired(headers: &HeaderMap) -> Response {
     let lang = lang_of(headers);
-    let expired = || {
-        let m = portal_messages(lang);
-        let page = TrackPage { m, lang: lang_code(lang), number: String::new(), error: Some(m.session_expired.into()) };
-        with_status(render(&page), StatusCode::UNAUTHORIZED)
-    };
-    let ticket = cookie_value(headers, TICKET_COOKIE).ok_or_else(expired)?;
-    let id = app.store.portal_ticket_case(&ticket).ok_or_else(expired)?;
-    Ok((id, ticket))
+    let m = portal_messages(lang);
+    let page = TrackPage { m, lang: lang_code(lang), number: String::new(), error: Some(m.session_expired.into()) };
+    with_status(render(&page), StatusCode::UNAUTHORIZED)
 }
 
 #[derive(askama::Template)]
@@ -421,10 +423,7 @@ struct CasePage {
 
 async fn case_view(app: &AppState, headers: &HeaderMap, error: Option<String>, done: bool) -> Response {
     let lang = lang_of(headers);
-    let (id, ticket) = match ticket_case(app, headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
+    let Some((id, ticket)) = ticket_case(app, headers) else { return ticket_expired(headers) };
     let case = match app.store.portal_case(id).await {
         Ok(c) => c,
         Err(e) => return crate::ui::error_page(e, lang),
@@ -458,10 +457,7 @@ async fn case_page(
 /// Run one of the petitioner's commands from a case-page form, then show the case again.
 async fn act(app: &AppState, headers: &HeaderMap, p: &Pairs, command: serde_json::Value) -> Response {
     let lang = lang_of(headers);
-    let (id, ticket) = match ticket_case(app, headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
+    let Some((id, ticket)) = ticket_case(app, headers) else { return ticket_expired(headers) };
     if first(p, "_csrf") != Some(csrf_token(&ticket).as_str()) {
         return form_expired(lang);
     }
@@ -505,10 +501,7 @@ async fn review(State(app): State<AppState>, headers: HeaderMap, body: Bytes) ->
 
 async fn upload(State(app): State<AppState>, headers: HeaderMap, mp: Multipart) -> Response {
     let lang = lang_of(&headers);
-    let (id, ticket) = match ticket_case(&app, &headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
+    let Some((id, ticket)) = ticket_case(&app, &headers) else { return ticket_expired(&headers) };
     let up = match read_upload(mp, lang).await {
         Ok(u) => u,
         Err(e) => return with_status(case_view(&app, &headers, Some(e.message), false).await, e.status),
