@@ -523,3 +523,28 @@ async fn logout() -> Response {
     resp.headers_mut().append(header::SET_COOKIE, cookie(TICKET_COOKIE, "", 0));
     resp
 }
+
+/// 重置查询码 (staff): a new query code for the petitioner standing at the counter, shown once
+/// on this page and sent to their phone.
+pub async fn staff_reset_query_code(
+    State(app): State<AppState>,
+    staff: crate::ui::Staff,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    body: Bytes,
+) -> Response {
+    let p = parse_pairs(&body);
+    if !staff.csrf_ok(first(&p, "_csrf")) {
+        return staff.csrf_failed();
+    }
+    match app.store.reset_query_code(&staff.actor, id).await {
+        Ok(code) => no_store(crate::ui::message_page(
+            StatusCode::OK,
+            staff.lang.pick(
+                format!("新的查询码：{code}。请告知信访人（只显示这一次；如留有手机号码，已短信发送），原查询码已作废。"),
+                format!("New query code: {code}. Tell the petitioner (shown only now; sent by text message if a mobile number is on file). The old code no longer works."),
+            ),
+            staff.lang,
+        )),
+        Err(e) => crate::ui::error_page(e, staff.lang),
+    }
+}

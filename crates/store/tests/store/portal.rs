@@ -170,3 +170,21 @@ both!(one_time_codes_are_limited_per_phone, |h| async move {
     );
     Ok(())
 });
+
+both!(staff_give_a_new_query_code_and_the_old_one_stops_working, |h| async move {
+    let [clerk, county, analyst] = h.actors(["clerk", "s140121", "analyst"]).await;
+    let (case, _) = h
+        .store
+        .register_case(&clerk, &reg().petitioners(vec![person("甲").phone("13903510001")]).build(), None)
+        .await?;
+    let old = case.query_code.clone().unwrap();
+    // Only staff who work cases and can see this one.
+    assert_eq!(code_of(&h.store.reset_query_code(&analyst, case.id).await.unwrap_err()), "forbidden");
+    assert_eq!(code_of(&h.store.reset_query_code(&county, case.id).await.unwrap_err()), "not_found");
+    let new = h.store.reset_query_code(&clerk, case.id).await?;
+    ensure!(new != old);
+    assert_eq!(code_of(&h.store.portal_track(&case.number, &old, ADDR).await.unwrap_err()), "invalid:no_such_case");
+    assert_eq!(h.store.portal_track(&case.number, &new, ADDR).await?, case.id);
+    assert_eq!(h.count("audit_log WHERE action = 'case.query_code_reset'").await, 1);
+    Ok(())
+});
