@@ -9,6 +9,7 @@ mod e2e {
     pub mod cli;
     pub mod harness;
     pub mod open311;
+    pub mod portal;
     pub mod stories;
     pub mod ui;
 }

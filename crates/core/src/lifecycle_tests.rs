@@ -2620,3 +2620,46 @@ fn coordination_meeting_decisions_become_tracked_tasks() {
     assert_eq!(c.dl(&w, "task_by").completed_on, Some(day(2026, 6, 10)));
     assert_window_closed(c.attempt(&w, &clerk(), cst("2026-06-11 10:00"), &complete_task(1)));
 }
+
+/// The petitioner acting online (网上信访): the bureau's system account with the public role.
+fn public() -> Actor {
+    Actor {
+        user_id: 9,
+        username: "@portal".into(),
+        role: Role::Public,
+        unit_id: 1,
+        unit_code: BUREAU.into(),
+        unit_kind: UnitKind::Bureau,
+    }
+}
+
+#[test]
+fn the_petitioner_online_files_rates_and_asks_for_review_and_nothing_else() {
+    let w = World::new();
+    let p = public();
+    assert_eq!(access::case_scope(&p), CaseScope::None, "no case by query, only by query code");
+    assert!(!access::can_reveal_personal_data(&p));
+    let t0 = cst("2026-03-02 09:00");
+    let mut c = register(&w, &simple_input("labor", "140105"), &p, t0);
+    assert!(!access::can_see(&p, &c.facts));
+    // Staff decisions are not the petitioner's, even on the bureau's own case.
+    for cmd in [accept(), assign("rsj", &[]), record_visit(), instruct("批示")] {
+        let e = c.attempt(&w, &p, t0 + Duration::hours(1), &cmd).unwrap_err();
+        assert!(matches!(e, DomainError::Forbidden { .. }), "{cmd:?} gave {e:?}");
+    }
+    c.run(&w, &clerk(), t0 + Duration::hours(1), accept());
+    c.run(&w, &p, t0 + Duration::hours(2), rate(RatingStage::Bureau, Rating::Satisfied, None));
+    c.run(&w, &clerk(), t0 + Duration::days(3), reply(Finding::True, Outcome::Support));
+    c.run(&w, &p, t0 + Duration::days(4), rate(RatingStage::Unit, Rating::Dissatisfied, Some("赔偿太少")));
+    let allowed = c.allowed(&w, &p, t0 + Duration::days(4));
+    assert!(allowed.contains(&"request_review"), "{allowed:?}");
+    assert!(allowed.iter().all(|a| ["rate", "request_review", "request_rereview"].contains(a)), "{allowed:?}");
+    c.run(&w, &p, t0 + Duration::days(5), request_review());
+    assert_eq!(c.facts.state, State::ReviewRequested);
+    // After the window the petitioner is told it closed, like staff would be.
+    let mut late = register(&w, &simple_input("labor", "140105"), &p, t0);
+    late.run(&w, &clerk(), t0 + Duration::hours(1), accept());
+    late.run(&w, &clerk(), t0 + Duration::days(2), reply(Finding::True, Outcome::Support));
+    let e = late.attempt(&w, &p, t0 + Duration::days(60), &request_review()).unwrap_err();
+    assert_eq!(e.code(), "window_closed");
+}

@@ -648,3 +648,51 @@ pub fn form_token() -> String {
     rand::rngs::OsRng.fill_bytes(&mut b);
     hex::encode(b)
 }
+
+impl Store {
+    /// 重置查询码 A petitioner who lost the query code asks at the hall: staff who work the case
+    /// make a new one (the old one stops working), tell it once, and it is sent to the
+    /// petitioner's phone. Audited.
+    pub async fn reset_query_code(&self, actor: &Actor, case_id: i64) -> Result<String, StoreError> {
+        let case = self.get_case(actor, case_id).await?;
+        if !xinfang_core::access::can_reveal_personal_data(actor) {
+            return Err(DomainError::forbidden(
+                "您的角色不能重置查询码",
+                "Your role may not give a petitioner a new query code",
+            )
+            .into());
+        }
+        let code = new_code(QUERY_CODE_LEN);
+        let mut tx = self.pool.begin_write().await?;
+        tx.execute(
+            "UPDATE cases SET query_code_index = $1 WHERE id = $2",
+            args![self.vault.blind_index("query_code", &code), case_id],
+        )
+        .await?;
+        crate::audit::append(
+            &mut tx,
+            Some(actor),
+            "case.query_code_reset",
+            "case",
+            &case_id.to_string(),
+            serde_json::json!({"number": case.number}),
+        )
+        .await?;
+        let phone: Option<(Option<String>,)> = tx
+            .fetch_optional(
+                "SELECT phone_cipher FROM petitioners WHERE case_id = $1 AND phone_cipher IS NOT NULL \
+                 ORDER BY representative DESC, ord LIMIT 1",
+                args![case_id],
+            )
+            .await?;
+        if let Some((Some(cipher),)) = phone {
+            let phone = self.vault.decrypt(&cipher)?;
+            if phone.starts_with('1') {
+                let body = format!("您的信访事项 {} 的查询码已重置为 {code}，原查询码作废。", case.number);
+                self.queue_sms_tx(&mut tx, &phone, "query_code_reset", &body, Some(case_id), None).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(code)
+    }
+}

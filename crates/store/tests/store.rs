@@ -35,6 +35,8 @@ mod lists;
 mod open311;
 #[path = "store/personal.rs"]
 mod personal;
+#[path = "store/portal.rs"]
+mod portal;
 #[path = "store/repeats.rs"]
 mod repeats;
 #[path = "store/schema.rs"]

@@ -394,19 +394,19 @@ async fn track_submit(State(app): State<AppState>, headers: HeaderMap, addr: Cli
     }
 }
 
-/// The case this browser proved, or the tracking page saying the proof expired.
-// The refusal is the page to answer with, made at most once per request: boxing gains nothing.
-#[allow(clippy::result_large_err)]
-fn ticket_case(app: &AppState, headers: &HeaderMap) -> Result<(i64, String), Response> {
+/// The case this browser proved (a genuine, unexpired ticket), and the ticket.
+fn ticket_case(app: &AppState, headers: &HeaderMap) -> Option<(i64, String)> {
+    let ticket = cookie_value(headers, TICKET_COOKIE)?;
+    let id = app.store.portal_ticket_case(&ticket)?;
+    Some((id, ticket))
+}
+
+/// The tracking page, saying the proof expired.
+fn ticket_expired(headers: &HeaderMap) -> Response {
     let lang = lang_of(headers);
-    let expired = || {
-        let m = portal_messages(lang);
-        let page = TrackPage { m, lang: lang_code(lang), number: String::new(), error: Some(m.session_expired.into()) };
-        with_status(render(&page), StatusCode::UNAUTHORIZED)
-    };
-    let ticket = cookie_value(headers, TICKET_COOKIE).ok_or_else(expired)?;
-    let id = app.store.portal_ticket_case(&ticket).ok_or_else(expired)?;
-    Ok((id, ticket))
+    let m = portal_messages(lang);
+    let page = TrackPage { m, lang: lang_code(lang), number: String::new(), error: Some(m.session_expired.into()) };
+    with_status(render(&page), StatusCode::UNAUTHORIZED)
 }
 
 #[derive(askama::Template)]
@@ -423,10 +423,7 @@ struct CasePage {
 
 async fn case_view(app: &AppState, headers: &HeaderMap, error: Option<String>, done: bool) -> Response {
     let lang = lang_of(headers);
-    let (id, ticket) = match ticket_case(app, headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
+    let Some((id, ticket)) = ticket_case(app, headers) else { return ticket_expired(headers) };
     let case = match app.store.portal_case(id).await {
         Ok(c) => c,
         Err(e) => return crate::ui::error_page(e, lang),
@@ -460,10 +457,7 @@ async fn case_page(
 /// Run one of the petitioner's commands from a case-page form, then show the case again.
 async fn act(app: &AppState, headers: &HeaderMap, p: &Pairs, command: serde_json::Value) -> Response {
     let lang = lang_of(headers);
-    let (id, ticket) = match ticket_case(app, headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
+    let Some((id, ticket)) = ticket_case(app, headers) else { return ticket_expired(headers) };
     if first(p, "_csrf") != Some(csrf_token(&ticket).as_str()) {
         return form_expired(lang);
     }
@@ -507,10 +501,7 @@ async fn review(State(app): State<AppState>, headers: HeaderMap, body: Bytes) ->
 
 async fn upload(State(app): State<AppState>, headers: HeaderMap, mp: Multipart) -> Response {
     let lang = lang_of(&headers);
-    let (id, ticket) = match ticket_case(&app, &headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
+    let Some((id, ticket)) = ticket_case(&app, &headers) else { return ticket_expired(&headers) };
     let up = match read_upload(mp, lang).await {
         Ok(u) => u,
         Err(e) => return with_status(case_view(&app, &headers, Some(e.message), false).await, e.status),
@@ -531,4 +522,29 @@ async fn logout() -> Response {
     let mut resp = Redirect::to("/portal").into_response();
     resp.headers_mut().append(header::SET_COOKIE, cookie(TICKET_COOKIE, "", 0));
     resp
+}
+
+/// 重置查询码 (staff): a new query code for the petitioner standing at the counter, shown once
+/// on this page and sent to their phone.
+pub async fn staff_reset_query_code(
+    State(app): State<AppState>,
+    staff: crate::ui::Staff,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    body: Bytes,
+) -> Response {
+    let p = parse_pairs(&body);
+    if !staff.csrf_ok(first(&p, "_csrf")) {
+        return staff.csrf_failed();
+    }
+    match app.store.reset_query_code(&staff.actor, id).await {
+        Ok(code) => no_store(crate::ui::message_page(
+            StatusCode::OK,
+            staff.lang.pick(
+                format!("新的查询码：{code}。请告知信访人（只显示这一次；如留有手机号码，已短信发送），原查询码已作废。"),
+                format!("New query code: {code}. Tell the petitioner (shown only now; sent by text message if a mobile number is on file). The old code no longer works."),
+            ),
+            staff.lang,
+        )),
+        Err(e) => crate::ui::error_page(e, staff.lang),
+    }
 }

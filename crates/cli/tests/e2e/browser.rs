@@ -1234,3 +1234,102 @@ async fn browser_case_tasks_name_the_responsible_units() {
     assert_eq!(units, ["清徐县", "市规划和自然资源局"]);
     b.quit().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The public portal (网上信访), on a phone-sized screen
+// ---------------------------------------------------------------------------------------------
+
+/// The six digits after 验证码 in a text message.
+fn code_in(line: &str, after: &str, len: usize) -> String {
+    let rest = line.split(after).nth(1).unwrap_or("");
+    rest.chars().skip_while(|c| !c.is_ascii_digit()).take_while(|c| c.is_ascii_digit()).take(len).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_portal_file_track_and_rate() {
+    let Some((_env, server, b)) = setup().await else { return };
+    b.viewport(390, 844).await;
+    b.goto("/portal").await;
+    b.find("#portal-file").await;
+    b.screenshot_at("portal-home.png", 390, 844).await;
+    b.click_to_page("#portal-file").await;
+    b.expect_path("/portal/file").await;
+    b.viewport(390, 844).await;
+    b.choose("#filing", "category", "labor").await;
+    b.fill("#filing", "statement", "我在小店区一个工地干了三个月，老板一直拖着不发工资，一共欠一万二千元。").await;
+    b.fill("#filing", "demands", "请求督促老板结清工资").await;
+    b.choose("#filing", "county", "140105").await;
+    b.fill("#filing", "name", "网上测试人").await;
+    b.fill("#filing", "phone", "13903510077").await;
+    // The code is asked for without leaving the form; it arrives by text message (the log
+    // channel here).
+    b.find("#send-code").await.click().await.expect("send code");
+    let status = b.find("#code-status:not([hidden])").await;
+    let deadline = Instant::now() + WAIT;
+    while !status.text().await.unwrap_or_default().contains("139****0077") {
+        assert!(Instant::now() < deadline, "no confirmation that the code was sent:\n{}", b.body_text().await);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(b.path().await, "/portal/file", "the form stays as typed");
+    let sms = server.wait_log(&["139****0077", "portal_code"], 15).await.expect("the code's text message in the log");
+    let otp = code_in(&sms, "验证码", 6);
+    assert_eq!(otp.len(), 6, "{sms}");
+    // A wrong code first: the form comes back with everything typed and the error at the code.
+    let wrong = if otp == "000000" { "111111" } else { "000000" };
+    b.fill("#filing", "code", wrong).await;
+    b.click_to_page("#submit-filing").await;
+    b.find("#code-error").await;
+    assert_eq!(b.value("name").await, "网上测试人");
+    assert!(b.value("statement").await.contains("一万二千元"));
+    b.fill("#filing", "code", &otp).await;
+    b.click_to_page("#submit-filing").await;
+    let number = b.text("#filed-number").await;
+    let query = b.text("#filed-code").await;
+    assert_eq!(query.len(), 8, "query code {query}");
+    b.screenshot_at("portal-filed.png", 390, 844).await;
+
+    // The bureau accepts it and replies (as staff do, through the API).
+    let clerk = server.login("clerk").await;
+    let found = server.get("/api/v1/cases?channel=web&per_page=100", &clerk).await;
+    let id = found.body["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|c| c["number"] == number.as_str()))
+        .and_then(|c| c["id"].as_i64())
+        .unwrap_or_else(|| panic!("case {number} not in the web cases: {:?}", found.body));
+    server.act_ok(&clerk, id, json!({"action": "accept"})).await;
+    server
+        .act_ok(
+            &clerk,
+            id,
+            json!({"action": "reply", "finding": "true", "outcome": "support",
+                   "opinion": "经核实，已责成用工单位于本月底前结清工资。", "basis": "《保障农民工工资支付条例》"}),
+        )
+        .await;
+
+    // Tracking in a fresh visit: number and query code.
+    b.click_to_page(".portal-top .brand").await;
+    b.click_to_page("#portal-track").await;
+    b.fill("#track", "number", &number).await;
+    b.fill("#track", "query_code", &query).await;
+    b.click_to_page("#track-button").await;
+    b.expect_path("/portal/case").await;
+    assert_eq!(b.text("#case-state").await, "已出具处理意见");
+    let timeline = b.text("#portal-timeline").await;
+    for step in ["信访事项已登记", "已受理", "已出具处理意见", "已责成用工单位"] {
+        assert!(timeline.contains(step), "{step} missing from the timeline:\n{timeline}");
+    }
+    assert!(b.text("#review-until").await.starts_with("20"), "the review window's last day is shown");
+    b.screenshot_at("portal-case.png", 390, 844).await;
+    // Rate the handling unit's reply: satisfied.
+    b.choose("#rate", "stage", "unit").await;
+    b.find("#rate input[value=satisfied]").await.click().await.expect("satisfied");
+    b.click_to_page("#rate-button").await;
+    b.find("#case-done").await;
+    assert!(b.text("#portal-timeline").await.contains("已评价：满意"));
+    // The staff see the petitioner's rating on the case.
+    let case = server.get(&format!("/api/v1/cases/{id}"), &clerk).await;
+    let kinds: Vec<&str> =
+        case.body["events"].as_array().expect("events").iter().filter_map(|e| e["kind"].as_str()).collect();
+    assert_eq!(kinds.last(), Some(&"rated"));
+    b.quit().await;
+}

@@ -94,16 +94,31 @@ impl Env {
     /// Start `xinfang demo` (or `serve`) on a free port and wait until it listens.
     pub fn start(&self, demo: bool) -> Server {
         let mut child = Command::new(BIN)
-            .args(["--database-url", &self.database_url, "--log", "warn"])
+            // Warnings, and what the store reports (text messages through the log channel).
+            .args(["--database-url", &self.database_url, "--log", "warn,xinfang_store=info"])
             .arg(if demo { "demo" } else { "serve" })
             .args(["--listen", "127.0.0.1:0"])
+            .env("NO_COLOR", "1")
             .current_dir(&self.dir)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("spawn xinfang");
         let stdout = child.stdout.take().expect("stdout");
+        // The server's log, kept for tests that read what it sent, and echoed for failures.
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let stderr = child.stderr.take().expect("stderr");
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                eprintln!("{line}");
+                if let Ok(mut l) = sink.lock() {
+                    l.push_str(&line);
+                    l.push('\n');
+                }
+            }
+        });
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut banner = String::new();
@@ -122,6 +137,7 @@ impl Env {
             child,
             base: format!("http://{addr}"),
             banner,
+            log,
             http: reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("client"),
         }
     }
@@ -146,7 +162,25 @@ pub struct Server {
     child: Child,
     pub base: String,
     pub banner: String,
+    log: std::sync::Arc<std::sync::Mutex<String>>,
     http: reqwest::Client,
+}
+
+impl Server {
+    /// The last line of the server's log containing every one of `needles`, waiting up to
+    /// `secs` seconds for it to appear.
+    pub async fn wait_log(&self, needles: &[&str], secs: u64) -> Option<String> {
+        for _ in 0..secs * 10 {
+            let found = self.log.lock().ok().and_then(|l| {
+                l.lines().rev().find(|line| needles.iter().all(|n| line.contains(n))).map(str::to_string)
+            });
+            if found.is_some() {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        None
+    }
 }
 
 impl Drop for Server {

@@ -44,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}/attachments/{aid}", get(pages::download_attachment))
         .route("/cases/{id}/petitioners/{pid}/reveal", post(pages::reveal))
         .route("/cases/{id}/minutes/{seq}", get(pages::minutes))
+        .route("/cases/{id}/query-code", post(crate::portal::staff_reset_query_code))
         .route("/dockings", get(docking::list).post(docking::record))
         .route("/rota", get(rota::month_view).post(rota::set))
         .route("/admin", get(admin::overview))
