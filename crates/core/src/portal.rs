@@ -280,7 +280,7 @@ mod tests {
         assert_eq!(normalize_code("query_code", " 1234 5678 ", 8).unwrap(), "12345678");
         assert_eq!(normalize_code("query_code", "１２３４-５６７８", 8).unwrap(), "12345678");
         let e = normalize_code("query_code", "1234567", 8).unwrap_err();
-        assert_eq!(e.code(), "invalid");
+        assert_eq!(e.code(), "invalid_input");
         assert!(normalize_code("otp", "12a456", 6).is_err());
     }
 }

@@ -15,7 +15,7 @@ CREATE INDEX open311_keys_created_by ON open311_keys(created_by);
 -- The cases that came in through Open311 (the only ones it lists), with the key that posted
 -- them, the token answered, and the coordinates sent (kept for staff, never shown publicly).
 CREATE TABLE open311_requests (
-    case_id INTEGER PRIMARY KEY REFERENCES cases(id),
+    case_id INTEGER NOT NULL UNIQUE REFERENCES cases(id),
     key_id INTEGER NOT NULL REFERENCES open311_keys(id),
     token TEXT NOT NULL UNIQUE,
     lat TEXT,
