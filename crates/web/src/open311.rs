@@ -5,6 +5,13 @@
 //!
 //! Public answers carry no personal data: see `xinfang_store::open311::PublicRequest`. Posting
 //! needs an API key made by an administrator (`/admin/open311`, `xinfang open311 key add`).
+//!
+//! Choices where the specification leaves room: one jurisdiction, so `jurisdiction_id` is accepted
+//! and ignored ("Implementations can ignore this parameter"); `service_request_id` is the case
+//! number; a post answers both the id (the services are `realtime`) and a token, although the
+//! specification says a token "should not" come with an id — clients that keep only tokens can
+//! still resolve them through `tokens/{token}`; `description` of a listed request is always null
+//! (the petitioner's own words may name people); `address` is the county or district's name.
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
