@@ -7,6 +7,7 @@ mod e2e {
     pub mod api;
     pub mod browser;
     pub mod cli;
+    pub mod documents;
     pub mod harness;
     pub mod stories;
     pub mod ui;
