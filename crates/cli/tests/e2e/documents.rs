@@ -121,7 +121,93 @@ both!(the_opinion_docx_opens_in_libreoffice, |env: Env| async move {
             assert!(text.contains("信访事项处理意见书"), "PDF text: {text}");
             assert!(text.contains("郑文书") && text.contains("核实认定"), "PDF text: {text}");
         }
-        None if std::env::var("CI").as_deref() == Ok("true") => panic!("pdftotext is not installed in CI (see .ci/run)"),
+        None if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("pdftotext is not installed in CI (see .ci/run)")
+        }
         None => eprintln!("SKIPPED: PDF text check (install poppler-utils)"),
     }
 });
+
+/// The staff pages: the demo's cases show their documents on the timeline with print and DOCX
+/// links; the administrator edits a template, is told what is wrong with a bad one, previews and
+/// saves — and the next document carries the new number prefix.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_pages_show_documents_and_administrators_edit_templates() {
+    use crate::e2e::ui::{client, csrf_of, login, page};
+    let env = Env::new(crate::e2e::harness::Backend::Sqlite).unwrap();
+    let s = env.start(true);
+    let leader = login(&s, "leader").await;
+    let (_, case) = page(&s, &leader, "/cases/1").await;
+    assert!(case.contains("信访事项协调会议纪要（并信纪〔"), "the demo's meeting issued its minutes");
+    let at = case.find("class=\"doc-print\"").expect("a print link");
+    let link = case[..at].rsplit("href=\"").next().unwrap().split('"').next().unwrap().to_string();
+    let (status, print) = page(&s, &leader, &link).await;
+    assert_eq!(status, 200, "{link}");
+    assert!(print.contains("class=\"official-doc\"") && print.contains("print-button"), "{print}");
+    let r = client().get(format!("{}{link}.docx", s.base)).header("cookie", &leader).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains(".docx"));
+
+    let admin = login(&s, "admin").await;
+    let (status, list) = page(&s, &admin, "/admin/documents").await;
+    assert_eq!(status, 200);
+    assert!(list.contains("template-opinion") && list.contains("并信处"), "{list}");
+    let (_, edit) = page(&s, &admin, "/admin/documents?edit=accept_notice").await;
+    assert!(edit.contains("示例案件预览") && edit.contains("handle_by"), "{edit}");
+    assert_eq!(page(&s, &leader, "/admin/documents").await.0, 403);
+
+    let post = |fields: Vec<(&'static str, String)>| {
+        let admin = admin.clone();
+        let base = s.base.clone();
+        async move {
+            let r = client()
+                .post(format!("{base}/admin/documents"))
+                .header("cookie", &admin)
+                .form(&fields)
+                .send()
+                .await
+                .unwrap();
+            (
+                r.status().as_u16(),
+                r.headers().get("location").map(|l| l.to_str().unwrap().to_string()),
+                r.text().await.unwrap(),
+            )
+        }
+    };
+    let csrf = csrf_of(&edit);
+    let form = |op: &str, body: &str| {
+        vec![
+            ("_csrf", csrf.clone()),
+            ("kind", "accept_notice".to_string()),
+            ("title", "受理告知书".to_string()),
+            ("prefix", "清信受".to_string()),
+            ("body", body.to_string()),
+            ("op", op.to_string()),
+        ]
+    };
+    let (status, _, html) = post(form("save", "{{ addressee }}：\n{% if note %}未闭合")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("id=\"body-error\"") && html.contains("文书模板有误"), "{html}");
+    let (_, _, html) = post(form("preview", "{{ addressee }}：\n已受理 {{ case_number }}。")).await;
+    assert!(html.contains("清信受〔2026〕1号") && html.contains("已受理 XF"), "{html}");
+    let (status, location, _) = post(form("save", "{{ addressee }}：\n已受理 {{ case_number }}。")).await;
+    assert_eq!((status, location.as_deref()), (303, Some("/admin/documents?edit=accept_notice&saved=1")));
+
+    let clerk = s.login("clerk").await;
+    let county = s.login("qingxu").await;
+    let r = s
+        .post(
+            "/api/v1/cases",
+            &clerk,
+            json!({"channel": "phone", "petition_type": "suggestion", "category": "other",
+                   "statement": "建议增设公交站", "place": {"county": "140121"}, "petitioners": [{"name": "钱建议"}]}),
+        )
+        .await;
+    let id = r.body["id"].as_i64().unwrap();
+    s.act_ok(&clerk, id, json!({"action": "forward", "unit": "140121"})).await;
+    s.act_ok(&county, id, json!({"action": "accept"})).await;
+    let docs = s.get(&format!("/api/v1/cases/{id}/documents"), &clerk).await.body;
+    let accept = docs.as_array().unwrap().iter().find(|d| d["kind"] == "accept_notice").unwrap();
+    assert!(accept["number"].as_str().unwrap().starts_with("清信受〔"), "{accept}");
+    assert_eq!(accept["template_version"], 1);
+}

@@ -893,9 +893,7 @@ pub async fn save_document_template(State(app): State<AppState>, staff: Staff, b
         }
         Ok(None) => Redirect::to(&format!("/admin/documents?edit={}&saved=1", kind.code())).into_response(),
         Err(e) => match form_errors(e, staff.lang, staff.m(), &[]) {
-            Ok((errors, summary)) => {
-                documents_page(&app, &staff, Some(form), errors, Some(summary), None, None).await
-            }
+            Ok((errors, summary)) => documents_page(&app, &staff, Some(form), errors, Some(summary), None, None).await,
             Err(e) => error_page(e, staff.lang),
         },
     }
