@@ -244,15 +244,26 @@ impl Store {
     pub async fn document(&self, actor: &Actor, case_id: i64, doc_id: i64) -> Result<Document, StoreError> {
         self.get_case(actor, case_id).await?;
         may_open(actor)?;
+        self.read_document(Some(actor), case_id, doc_id).await
+    }
+
+    /// Read one document and record the reading: by a staff member, or (no actor) by the
+    /// petitioner, who may read only what is addressed to them.
+    async fn read_document(&self, actor: Option<&Actor>, case_id: i64, doc_id: i64) -> Result<Document, StoreError> {
         let mut tx = self.pool.begin_write().await?;
+        let petitioner = actor.is_none();
         let row: DocRow = tx
-            .fetch_optional(&format!("{DOC_SELECT} WHERE id = $1 AND case_id = $2"), args![doc_id, case_id])
+            .fetch_optional(
+                &format!("{DOC_SELECT} WHERE id = $1 AND case_id = $2 AND (to_petitioner OR NOT $3)"),
+                args![doc_id, case_id, petitioner],
+            )
             .await?
             .ok_or_else(not_found)?;
+        let action = if petitioner { "document.read_by_petitioner" } else { "document.read" };
         crate::audit::append(
             &mut tx,
-            Some(actor),
-            "document.read",
+            actor,
+            action,
             "case",
             &case_id.to_string(),
             serde_json::json!({"document": doc_id, "number": row.number}),
@@ -281,25 +292,7 @@ impl Store {
     /// petitioner by the case's query code (查询码)**; an internal document (转送单, 交办单,
     /// 督办单, 纪要) or another case's document is "not found".
     pub async fn petitioner_document(&self, case_id: i64, doc_id: i64) -> Result<Document, StoreError> {
-        let mut tx = self.pool.begin_write().await?;
-        let row: DocRow = tx
-            .fetch_optional(
-                &format!("{DOC_SELECT} WHERE id = $1 AND case_id = $2 AND to_petitioner = $3"),
-                args![doc_id, case_id, true],
-            )
-            .await?
-            .ok_or_else(not_found)?;
-        crate::audit::append(
-            &mut tx,
-            None,
-            "document.read_by_petitioner",
-            "case",
-            &case_id.to_string(),
-            serde_json::json!({"document": doc_id, "number": row.number}),
-        )
-        .await?;
-        tx.commit().await?;
-        row.document()
+        self.read_document(None, case_id, doc_id).await
     }
 
     /// The template and number prefix in force for every kind (administrators only).
