@@ -82,7 +82,11 @@ fn document_xml(doc: &RenderedDocument) -> String {
             Block::Field { label, value } => para("Normal", &(run(&format!("{label}："), true) + &run(value, false))),
         });
     }
-    body.push_str(&para("Signature", &run(&doc.organ, false)));
+    // The signature stands a line below the text.
+    body.push_str(&format!(
+        "<w:p><w:pPr><w:pStyle w:val=\"Signature\"/><w:spacing w:before=\"560\"/></w:pPr>{}</w:p>",
+        run(&doc.organ, false)
+    ));
     body.push_str(&para("Signature", &run(&doc.date, false)));
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n\
