@@ -247,9 +247,8 @@ impl DocContext {
     }
 }
 
-/// The document's place in the case: its kind, the event and the unit that issues it.
+/// The document's place in the case: the timeline that issues it.
 pub struct Issue<'a> {
-    pub kind: DocKind,
     /// The timeline up to and including the issuing event (the last one).
     pub events: &'a [Event],
     pub info: &'a CaseInfo,
@@ -273,7 +272,7 @@ pub fn context(issue: &Issue<'_>, cal: &Calendar, policy: &Policy) -> Option<Doc
         organ: info.unit(organ_code),
         issued_on: date_zh(local_date(event.at)),
         received_on: date_zh(facts.received_on),
-        channel: channel_zh(facts.channel).to_string(),
+        channel: facts.channel.label_zh().to_string(),
         petition_type: facts.petition_type.label_zh().to_string(),
         category: info.category.clone(),
         statement: info.statement.clone(),
@@ -320,8 +319,8 @@ pub fn context(issue: &Issue<'_>, cal: &Calendar, policy: &Policy) -> Option<Doc
             c.handle_by = due("handle_by");
         }
         EventKind::Replied { finding, outcome, opinion, basis, mediation_agreement } => {
-            c.finding = Some(finding_zh(*finding).to_string());
-            c.outcome = Some(outcome_zh(*outcome).to_string());
+            c.finding = Some(finding.label_zh().to_string());
+            c.outcome = Some(outcome.label_zh().to_string());
             c.opinion = Some(opinion.clone());
             c.basis = Some(
                 basis
@@ -334,7 +333,7 @@ pub fn context(issue: &Issue<'_>, cal: &Calendar, policy: &Policy) -> Option<Doc
             c.review_request_by = due("review_request_by");
         }
         EventKind::ReviewDecided { decision, opinion } => {
-            c.decision = Some(decision_zh(*decision).to_string());
+            c.decision = Some(decision.label_zh().to_string());
             c.opinion = Some(opinion.clone());
             c.review_reason = last_reason(|k| match k {
                 EventKind::ReviewRequested { reason } => Some(reason),
@@ -344,7 +343,7 @@ pub fn context(issue: &Issue<'_>, cal: &Calendar, policy: &Policy) -> Option<Doc
             c.rereview_request_by = due("rereview_request_by");
         }
         EventKind::RereviewDecided { decision, opinion } => {
-            c.decision = Some(decision_zh(*decision).to_string());
+            c.decision = Some(decision.label_zh().to_string());
             c.opinion = Some(opinion.clone());
             c.rereview_reason = last_reason(|k| match k {
                 EventKind::RereviewRequested { reason } => Some(reason),
@@ -387,19 +386,6 @@ pub fn context(issue: &Issue<'_>, cal: &Calendar, policy: &Policy) -> Option<Doc
         _ => return None,
     }
     Some(c)
-}
-
-fn channel_zh(c: Channel) -> &'static str {
-    c.label_zh()
-}
-fn finding_zh(f: Finding) -> &'static str {
-    f.label_zh()
-}
-fn outcome_zh(o: Outcome) -> &'static str {
-    o.label_zh()
-}
-fn decision_zh(d: ReviewDecision) -> &'static str {
-    d.label_zh()
 }
 
 /// An administrator's template of one kind: number prefix, title and body.
@@ -703,7 +689,7 @@ pub fn preview(
     policy: &Policy,
 ) -> Result<(RenderedDocument, DocContext), DomainError> {
     let (events, info) = sample(t.kind);
-    let ctx = context(&Issue { kind: t.kind, events: &events, info: &info }, cal, policy).ok_or_else(|| {
+    let ctx = context(&Issue { events: &events, info: &info }, cal, policy).ok_or_else(|| {
         DomainError::invalid("kind", "template_invalid", "示例案件无法生成该文书", "No sample for this kind")
     })?;
     let doc = render(t, &format_number(&t.prefix, 2026, 1), &ctx)?;
@@ -741,7 +727,7 @@ mod tests {
     fn every_kind_has_its_required_fields_and_the_shipped_template_renders_them() {
         for &k in DocKind::ALL {
             let (events, info) = sample(k);
-            let ctx = context(&Issue { kind: k, events: &events, info: &info }, &cal(), &Policy::default()).unwrap();
+            let ctx = context(&Issue { events: &events, info: &info }, &cal(), &Policy::default()).unwrap();
             for f in k.required_fields() {
                 assert!(ctx.has(f), "{k}: {f} missing in {ctx:?}");
             }
@@ -755,8 +741,7 @@ mod tests {
     #[test]
     fn the_opinion_carries_request_findings_basis_and_the_review_window_by_the_clock() {
         let (events, info) = sample(DocKind::Opinion);
-        let ctx = context(&Issue { kind: DocKind::Opinion, events: &events, info: &info }, &cal(), &Policy::default())
-            .unwrap();
+        let ctx = context(&Issue { events: &events, info: &info }, &cal(), &Policy::default()).unwrap();
         // Replied on 2026-03-20 (Beijing time); 30 days counted from the next day: 2026-04-19 is
         // a Sunday, so the window ends on Monday 2026-04-20.
         assert_eq!(ctx.review_request_by.as_deref(), Some("2026年4月20日"));
@@ -789,9 +774,7 @@ mod tests {
     #[test]
     fn minutes_list_decisions_as_tasks_with_due_dates() {
         let (events, info) = sample(DocKind::MeetingMinutes);
-        let ctx =
-            context(&Issue { kind: DocKind::MeetingMinutes, events: &events, info: &info }, &cal(), &Policy::default())
-                .unwrap();
+        let ctx = context(&Issue { events: &events, info: &info }, &cal(), &Policy::default()).unwrap();
         assert_eq!(ctx.tasks.len(), 1);
         assert_eq!(ctx.tasks[0].unit, "市人社局");
         assert_eq!(ctx.tasks[0].number, 1);

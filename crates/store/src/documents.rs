@@ -161,7 +161,7 @@ pub(crate) async fn issue_for_event(store: &Store, tx: &mut Tx, f: &Followup<'_>
     events.truncate(usize::try_from(f.seq).unwrap_or(usize::MAX));
     let info = case_info(tx, f.case_id, f.number).await?;
     let cal = store.current_calendar(tx).await?;
-    let ctx = document::context(&Issue { kind, events: &events, info: &info }, &cal, &store.policy)
+    let ctx = document::context(&Issue { events: &events, info: &info }, &cal, &store.policy)
         .ok_or_else(|| StoreError::Corrupt(format!("case {}: no document context at {}", f.case_id, f.seq)))?;
     let template = template_of(tx, kind).await?;
     let year = local_date(f.event.at).year();
