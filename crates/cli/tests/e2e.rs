@@ -7,6 +7,7 @@ mod e2e {
     pub mod api;
     pub mod browser;
     pub mod cli;
+    pub mod documents;
     pub mod harness;
     pub mod open311;
     pub mod portal;

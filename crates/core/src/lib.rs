@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod case;
 pub mod deadline;
 pub mod docking;
+pub mod document;
 pub mod error;
 pub mod hall;
 pub mod lifecycle;

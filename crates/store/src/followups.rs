@@ -23,7 +23,7 @@ pub(crate) struct Followup<'a> {
 
 impl Store {
     pub(crate) async fn after_event(&self, tx: &mut Tx, f: &Followup<'_>) -> Result<(), StoreError> {
-        let _ = tx;
+        crate::documents::issue_for_event(self, tx, f).await?;
         tracing::debug!(
             case = f.case_id,
             number = f.number,

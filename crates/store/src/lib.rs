@@ -12,6 +12,7 @@ pub mod cases;
 pub mod crypto;
 pub(crate) mod db;
 pub mod docking;
+pub mod documents;
 pub(crate) mod followups;
 pub mod hall;
 pub mod holidays;

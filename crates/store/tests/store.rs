@@ -25,6 +25,8 @@ mod cases;
 mod commands;
 #[path = "store/dockings.rs"]
 mod dockings;
+#[path = "store/documents.rs"]
+mod documents;
 #[path = "store/hall.rs"]
 mod hall;
 #[path = "store/jobs.rs"]

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod attachments;
+pub mod documents;
 pub mod error;
 pub mod extract;
 pub mod open311;

@@ -25,7 +25,7 @@ const HEIGHT: u32 = 768;
 /// Longest wait for anything to appear; pages are server-rendered and local, so this is slack.
 const WAIT: Duration = Duration::from_secs(15);
 
-fn on_path(program: &str) -> Option<PathBuf> {
+pub(crate) fn on_path(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| p.is_file())
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::e2e::harness::{Env, Server, DEMO_PASSWORD};
 
 /// A client that does not follow redirects, so each answer can be checked.
-fn client() -> reqwest::Client {
+pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(30))
@@ -14,7 +14,7 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
-async fn login(s: &Server, user: &str) -> String {
+pub(crate) async fn login(s: &Server, user: &str) -> String {
     let r = client()
         .post(format!("{}/login", s.base))
         .form(&[("username", user), ("password", DEMO_PASSWORD), ("next", "/cases")])
@@ -28,12 +28,12 @@ async fn login(s: &Server, user: &str) -> String {
     cookie.split(';').next().unwrap().to_string()
 }
 
-async fn page(s: &Server, cookie: &str, path: &str) -> (u16, String) {
+pub(crate) async fn page(s: &Server, cookie: &str, path: &str) -> (u16, String) {
     let r = client().get(format!("{}{path}", s.base)).header("cookie", cookie).send().await.unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
-fn csrf_of(html: &str) -> String {
+pub(crate) fn csrf_of(html: &str) -> String {
     let i = html.find("name=\"_csrf\" value=\"").expect("a CSRF field") + 20;
     html[i..i + 32].to_string()
 }

@@ -151,13 +151,20 @@ both!(sqlite_runs_in_wal_mode_postgres_has_the_triggers, |h| async move {
             let triggers = h.raw.texts("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name").await?;
             assert_eq!(
                 triggers,
-                ["audit_log_no_delete", "audit_log_no_update", "case_events_no_delete", "case_events_no_update"]
+                [
+                    "audit_log_no_delete",
+                    "audit_log_no_update",
+                    "case_events_no_delete",
+                    "case_events_no_update",
+                    "documents_no_delete",
+                    "documents_no_update"
+                ]
             );
         }
         Backend::Postgres => {
             let triggers =
                 h.raw.texts("SELECT tgname::text FROM pg_trigger WHERE NOT tgisinternal ORDER BY tgname").await?;
-            assert_eq!(triggers, ["audit_log_append_only", "case_events_append_only"]);
+            assert_eq!(triggers, ["audit_log_append_only", "case_events_append_only", "documents_append_only"]);
         }
     }
     Ok(())

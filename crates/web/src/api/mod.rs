@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod cases;
+pub mod documents;
 pub mod meta;
 
 use axum::routing::{get, post};
@@ -29,6 +30,8 @@ pub fn routes() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(crate::attachments::UPLOAD_BODY_LIMIT)),
         )
         .route("/api/v1/cases/{id}/attachments/{aid}", get(cases::attachment))
+        .route("/api/v1/cases/{id}/documents", get(documents::list))
+        .route("/api/v1/cases/{id}/documents/{doc}", get(documents::get))
         .route("/api/v1/units", get(meta::units))
         .route("/api/v1/categories", get(meta::categories))
         .route("/api/v1/calendar", get(meta::calendar))

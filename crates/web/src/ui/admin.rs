@@ -10,6 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use xinfang_core::calendar::{derive_year, parse_year_toml, to_toml, YearSource};
 use xinfang_core::case::CategorySpec;
+use xinfang_core::document::{Block, DocContext, DocKind, DocTemplate, RenderedDocument};
 use xinfang_core::unit::{UnitKind, UnitSpec};
 use xinfang_core::user::Role;
 use xinfang_core::{DomainError, Lang};
@@ -884,5 +885,147 @@ pub async fn revoke_open311_key(
     match app.store.revoke_open311_key(Some(&staff.actor), id).await {
         Ok(_) => Redirect::to("/admin/open311?done=revoked").into_response(),
         Err(e) => error_page(e, staff.lang),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Document templates (文书模板)
+// ---------------------------------------------------------------------------------------------
+
+/// A kind of document as listed.
+pub struct TemplateLine {
+    pub kind: &'static str,
+    pub label: &'static str,
+    pub prefix: String,
+    pub title: String,
+    pub version: i64,
+}
+
+#[derive(Template)]
+#[template(path = "admin_documents.html")]
+pub struct DocumentsPage {
+    pub base: Base,
+    pub rows: Vec<TemplateLine>,
+    /// The template being edited, if any.
+    pub form: Option<DocTemplate>,
+    pub kind_label: &'static str,
+    pub errors: FieldErrors,
+    pub summary: Option<String>,
+    pub notice: Option<String>,
+    /// The form rendered against the sample case, and the fields a template may use.
+    pub preview: Option<RenderedDocument>,
+    pub fields: Vec<String>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct TemplateQuery {
+    edit: Option<String>,
+    saved: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn documents_page(
+    app: &AppState,
+    staff: &Staff,
+    form: Option<DocTemplate>,
+    errors: FieldErrors,
+    summary: Option<String>,
+    notice: Option<String>,
+    preview: Option<(RenderedDocument, DocContext)>,
+) -> Response {
+    let result = async {
+        Ok::<_, StoreError>((app.store.list_units().await?, app.store.document_templates(&staff.actor).await?))
+    }
+    .await;
+    let (units, templates) = match result {
+        Ok(x) => x,
+        Err(e) => return error_page(e, staff.lang),
+    };
+    let (preview, fields) = match preview {
+        Some((doc, ctx)) => {
+            let fields = serde_json::to_value(&ctx)
+                .ok()
+                .and_then(|v| v.as_object().map(|o| o.keys().cloned().collect()))
+                .unwrap_or_default();
+            (Some(doc), fields)
+        }
+        None => (None, vec![]),
+    };
+    render(&DocumentsPage {
+        base: base(staff, &units),
+        rows: templates
+            .into_iter()
+            .map(|t| TemplateLine {
+                kind: t.kind.code(),
+                label: t.kind.label_zh(),
+                prefix: t.prefix,
+                title: t.title,
+                version: t.version,
+            })
+            .collect(),
+        kind_label: form.as_ref().map(|f| f.kind.label_zh()).unwrap_or(""),
+        form,
+        errors,
+        summary,
+        notice,
+        preview,
+        fields,
+    })
+}
+
+/// `GET /admin/documents`: every kind with its prefix and version; `?edit=kind` opens its
+/// template with a preview on the sample case.
+pub async fn documents(State(app): State<AppState>, staff: Staff, Query(q): Query<TemplateQuery>) -> Response {
+    if let Some(r) = refuse(&staff) {
+        return r;
+    }
+    let notice = q.saved.map(|_| staff.m().saved.to_string());
+    let Some(kind) = q.edit.as_deref().and_then(DocKind::from_code) else {
+        return documents_page(&app, &staff, None, FieldErrors::default(), None, notice, None).await;
+    };
+    let result = async {
+        let t = app.store.document_template(&staff.actor, kind).await?;
+        let preview = app.store.preview_document_template(&staff.actor, &t).await?;
+        Ok::<_, StoreError>((t, preview))
+    }
+    .await;
+    match result {
+        Ok((t, preview)) => {
+            documents_page(&app, &staff, Some(t), FieldErrors::default(), None, notice, Some(preview)).await
+        }
+        Err(e) => error_page(e, staff.lang),
+    }
+}
+
+/// `POST /admin/documents`: preview (`op=preview`) or save a template.
+pub async fn save_document_template(State(app): State<AppState>, staff: Staff, body: Bytes) -> Response {
+    let p = forms::parse_pairs(&body);
+    if let Some(r) = check_post(&staff, &p) {
+        return r;
+    }
+    let Some(kind) = forms::first(&p, "kind").and_then(DocKind::from_code) else {
+        return error_page(StoreError::NotFound { what: "文书种类" }, staff.lang);
+    };
+    let form = DocTemplate {
+        kind,
+        prefix: field(&p, "prefix"),
+        title: field(&p, "title"),
+        body: forms::first(&p, "body").unwrap_or("").to_string(),
+        version: 0,
+    };
+    let result = if forms::first(&p, "op") == Some("preview") {
+        app.store.preview_document_template(&staff.actor, &form).await.map(Some)
+    } else {
+        app.store.save_document_template(&staff.actor, &form).await.map(|_| None)
+    };
+    match result {
+        Ok(Some(preview)) => {
+            documents_page(&app, &staff, Some(form), FieldErrors::default(), None, None, Some(preview)).await
+        }
+        Ok(None) => Redirect::to(&format!("/admin/documents?edit={}&saved=1", kind.code())).into_response(),
+        Err(e) => match form_errors(e, staff.lang, staff.m(), &[]) {
+            Ok((errors, summary)) => documents_page(&app, &staff, Some(form), errors, Some(summary), None, None).await,
+            Err(e) => error_page(e, staff.lang),
+        },
     }
 }

@@ -524,6 +524,8 @@ pub struct TimelineEntry {
     pub unit: String,
     pub label: &'static str,
     pub details: Vec<(String, String)>,
+    /// 文书 the documents this event issued.
+    pub documents: Vec<xinfang_store::documents::DocumentSummary>,
 }
 
 fn event_label(kind: &str) -> &'static str {
@@ -591,7 +593,11 @@ fn detail_label(key: &str) -> &str {
     }
 }
 
-fn timeline(case: &CaseView, names: &Names) -> Vec<TimelineEntry> {
+fn timeline(
+    case: &CaseView,
+    names: &Names,
+    documents: &[xinfang_store::documents::DocumentSummary],
+) -> Vec<TimelineEntry> {
     case.events
         .iter()
         .map(|e| {
@@ -636,6 +642,7 @@ fn timeline(case: &CaseView, names: &Names) -> Vec<TimelineEntry> {
                 unit: names.unit(&e.actor_unit),
                 label: event_label(&e.kind),
                 details,
+                documents: documents.iter().filter(|d| d.seq == e.seq).cloned().collect(),
             }
         })
         .collect()
@@ -690,10 +697,11 @@ async fn case_page_for(
             app.store.dockings(&staff.actor, Some(id), 50).await?,
             app.store.attachments(&staff.actor, id).await?,
             app.store.list_categories().await?,
+            app.store.documents(&staff.actor, id).await?,
         ))
     }
     .await;
-    let (mut case, names, dockings, attachments, categories) = match result {
+    let (mut case, names, dockings, attachments, categories, documents) = match result {
         Ok(x) => x,
         Err(e) => return error_page(e, staff.lang),
     };
@@ -760,7 +768,7 @@ async fn case_page_for(
         assisting: case.assisting_units.iter().map(|c| names.unit(c)).collect::<Vec<_>>().join("、"),
         accused_unit: case.accused.unit.as_deref().map(|c| names.unit(c)).unwrap_or_default(),
         money,
-        timeline: timeline(&case, &names),
+        timeline: timeline(&case, &names, &documents),
         forms,
         revealed,
         can_reveal: xinfang_core::access::can_reveal_personal_data(&staff.actor),
@@ -991,6 +999,27 @@ pub async fn download_attachment(
     };
     match app.store.attachment_bytes(&staff.actor, id, aid).await {
         Ok((info, bytes)) => crate::attachments::download(&info.content_type, &info.filename, bytes),
+        Err(e) => error_page(e, staff.lang),
+    }
+}
+
+/// 文书 One document of a case: the print page, or with `.docx` the file (audited by the store).
+pub async fn document(State(app): State<AppState>, staff: Staff, Path((id, doc)): Path<(String, String)>) -> Response {
+    let (raw, docx) = match doc.strip_suffix(".docx") {
+        Some(d) => (d, true),
+        None => (doc.as_str(), false),
+    };
+    let (Ok(id), Ok(doc_id)) = (id.parse::<i64>(), raw.parse::<i64>()) else {
+        return error_page(StoreError::NotFound { what: "文书" }, staff.lang);
+    };
+    match app.store.document(&staff.actor, id, doc_id).await {
+        Ok(d) if docx => crate::documents::docx_response(&d.content),
+        Ok(d) => crate::documents::html(
+            staff.m(),
+            &d.content,
+            format!("/cases/{id}/documents/{doc_id}.docx"),
+            format!("/cases/{id}"),
+        ),
         Err(e) => error_page(e, staff.lang),
     }
 }
