@@ -13,6 +13,7 @@ pub mod docking;
 pub mod error;
 pub mod hall;
 pub mod lifecycle;
+pub mod notice;
 pub mod petitioner;
 pub mod unit;
 pub mod user;

@@ -23,7 +23,6 @@ pub(crate) struct Followup<'a> {
 
 impl Store {
     pub(crate) async fn after_event(&self, tx: &mut Tx, f: &Followup<'_>) -> Result<(), StoreError> {
-        let _ = tx;
         tracing::debug!(
             case = f.case_id,
             number = f.number,
@@ -33,6 +32,7 @@ impl Store {
             with_query_code = f.query_code.is_some(),
             "event followups"
         );
+        crate::outbox::queue_for_event(self, tx, f).await?;
         Ok(())
     }
 }
