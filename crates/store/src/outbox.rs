@@ -108,6 +108,13 @@ pub struct OutboxFilter {
     pub per_page: Option<u32>,
 }
 
+/// Where a message goes.
+struct Recipient<'a> {
+    channel: &'a str,
+    address: &'a str,
+    masked: &'a str,
+}
+
 #[derive(sqlx::FromRow)]
 struct Pending {
     id: i64,
@@ -162,7 +169,8 @@ impl Store {
         case_id: Option<i64>,
         dedupe_key: Option<&str>,
     ) -> Result<i64, StoreError> {
-        self.queue_tx(tx, SMS, phone, &mask_phone(phone), kind, body, case_id, dedupe_key).await
+        let to = Recipient { channel: SMS, address: phone, masked: &mask_phone(phone) };
+        Ok(self.queue_tx(tx, &to, kind, body, case_id, dedupe_key, crate::now()).await?.0)
     }
 
     /// Queue an e-mail to `address` (staff notices, addresses the operator configures).
@@ -175,34 +183,35 @@ impl Store {
         dedupe_key: Option<&str>,
     ) -> Result<i64, StoreError> {
         let mut tx = self.pool.begin_write().await?;
-        let id = self.queue_tx(&mut tx, EMAIL, address, &mask_email(address), kind, body, case_id, dedupe_key).await?;
+        let to = Recipient { channel: EMAIL, address, masked: &mask_email(address) };
+        let (id, _) = self.queue_tx(&mut tx, &to, kind, body, case_id, dedupe_key, crate::now()).await?;
         tx.commit().await?;
         self.wake.notify_one();
         Ok(id)
     }
 
+    /// Queue a message and its delivery job, due at `now`; the id, and whether it is new (a
+    /// message with the same `dedupe_key` is queued once).
     #[allow(clippy::too_many_arguments)]
     async fn queue_tx(
         &self,
         tx: &mut Tx,
-        channel: &str,
-        recipient: &str,
-        masked: &str,
+        to: &Recipient<'_>,
         kind: &str,
         body: &str,
         case_id: Option<i64>,
         dedupe_key: Option<&str>,
-    ) -> Result<i64, StoreError> {
-        let now = crate::now();
+        now: DateTime<Utc>,
+    ) -> Result<(i64, bool), StoreError> {
         let inserted: Option<(i64,)> = tx
             .fetch_optional(
                 "INSERT INTO outbox (channel, recipient_cipher, recipient_masked, kind, body_cipher, case_id, \
                  next_attempt_at, dedupe_key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7) \
                  ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
                 args![
-                    channel,
-                    self.vault.encrypt(recipient.trim()),
-                    masked,
+                    to.channel,
+                    self.vault.encrypt(to.address.trim()),
+                    to.masked,
                     kind,
                     self.vault.encrypt(body),
                     case_id,
@@ -216,12 +225,12 @@ impl Store {
             None => {
                 let (id,): (i64,) =
                     tx.fetch_one("SELECT id FROM outbox WHERE dedupe_key = $1", args![dedupe_key]).await?;
-                return Ok(id);
+                return Ok((id, false));
             }
         };
         crate::jobs::enqueue_tx(tx, "deliver", &id.to_string(), now, Some(&format!("deliver:{id}"))).await?;
-        tracing::debug!(message = id, channel, kind, "message queued");
-        Ok(id)
+        tracing::debug!(message = id, channel = to.channel, kind, "message queued");
+        Ok((id, true))
     }
 
     /// See [`queue_for_event`].
@@ -256,7 +265,8 @@ impl Store {
         };
         let (kind, text) = body;
         let key = format!("case:{}:{}", f.case_id, f.seq);
-        self.queue_to_petitioners(tx, f.case_id, kind, &text, &key).await?;
+        // Due when the event happened (a replayed registration's messages are due at once).
+        self.queue_to_petitioners(tx, f.case_id, kind, &text, &key, f.event.at).await?;
         self.wake.notify_one();
         Ok(())
     }
@@ -270,6 +280,7 @@ impl Store {
         kind: Kind,
         text: &str,
         key: &str,
+        now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         let phones: Vec<(String, String, bool)> = tx
             .fetch_all(
@@ -280,19 +291,22 @@ impl Store {
             .await?;
         let any_representative = phones.iter().any(|p| p.2);
         let mut seen = Vec::new();
+        let mut queued = 0;
         for (cipher, index, representative) in phones {
             if (any_representative && !representative) || seen.contains(&index) {
                 continue;
             }
             let phone = self.vault.decrypt(&cipher)?;
+            let to = Recipient { channel: SMS, address: &phone, masked: &mask_phone(&phone) };
             let dedupe = format!("{key}:{index}");
-            self.queue_sms_tx(tx, &phone, kind.code(), text, Some(case_id), Some(&dedupe)).await?;
+            let (_, new) = self.queue_tx(tx, &to, kind.code(), text, Some(case_id), Some(&dedupe), now).await?;
+            queued += u64::from(new);
             seen.push(index);
             if !any_representative {
                 break;
             }
         }
-        Ok(seen.len() as u64)
+        Ok(queued)
     }
 
     fn portal(&self) -> Option<&str> {
@@ -304,6 +318,7 @@ impl Store {
     /// the deadline scan; returns the messages queued.
     pub async fn remind_closing_windows(&self, today: NaiveDate) -> Result<u64, StoreError> {
         let horizon = today + chrono::Duration::days(i64::from(self.policy.remind_days_before));
+        let now = crate::now();
         let mut tx = self.pool.begin_write().await?;
         let cal = self.current_calendar(&mut tx).await?;
         let candidates: Vec<(i64, String)> = tx
@@ -326,7 +341,7 @@ impl Store {
                 }
                 let text = notice::window_closing(&number, d.label_zh, d.due);
                 let key = format!("window:{case_id}:{}:{}", d.name, d.due);
-                queued += self.queue_to_petitioners(&mut tx, case_id, Kind::WindowClosing, &text, &key).await?;
+                queued += self.queue_to_petitioners(&mut tx, case_id, Kind::WindowClosing, &text, &key, now).await?;
             }
         }
         tx.commit().await?;

@@ -31,6 +31,8 @@ mod hall;
 mod jobs;
 #[path = "store/lists.rs"]
 mod lists;
+#[path = "store/outbox.rs"]
+mod outbox;
 #[path = "store/personal.rs"]
 mod personal;
 #[path = "store/repeats.rs"]
