@@ -99,7 +99,8 @@ pub struct OutboxRow {
 
 /// Which outbox rows to list.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams, utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct OutboxFilter {
     /// `pending`, `sent` or `failed`.
     pub status: Option<String>,

@@ -25,7 +25,7 @@ impl Modify for BearerAuth {
     paths(
         api::auth::login, api::auth::logout, api::auth::me,
         api::cases::register, api::cases::repeats, api::cases::get, api::cases::list, api::cases::act, api::cases::reveal, api::cases::attachments, api::cases::upload, api::cases::attachment,
-        api::meta::units, api::meta::categories, api::meta::calendar, api::meta::healthz, api::meta::readyz,
+        api::meta::units, api::meta::categories, api::meta::calendar, api::meta::outbox, api::meta::healthz, api::meta::readyz,
     ),
     modifiers(&BearerAuth)
 )]

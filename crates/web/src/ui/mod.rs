@@ -53,6 +53,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users/{id}/password", post(admin::reset_password))
         .route("/admin/categories", get(admin::categories).post(admin::save_category))
         .route("/admin/calendar", get(admin::calendar).post(admin::import_calendar))
+        .route("/admin/outbox", get(admin::outbox))
         .route("/hall", get(hall::console))
         .route("/hall/issue", post(hall::issue))
         .route("/hall/call", post(hall::call_next))
