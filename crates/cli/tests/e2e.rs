@@ -8,6 +8,7 @@ mod e2e {
     pub mod browser;
     pub mod cli;
     pub mod harness;
+    pub mod notify;
     pub mod stories;
     pub mod ui;
 }

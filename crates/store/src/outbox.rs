@@ -128,6 +128,11 @@ struct Pending {
     status: String,
 }
 
+/// A mainland mobile number (a landline cannot take a text message).
+pub fn is_mobile(phone: &str) -> bool {
+    phone.len() == 11 && phone.starts_with('1') && phone.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// `l***@example.com`
 pub fn mask_email(address: &str) -> String {
     match address.split_once('@') {
@@ -298,6 +303,10 @@ impl Store {
                 continue;
             }
             let phone = self.vault.decrypt(&cipher)?;
+            if !is_mobile(&phone) {
+                // A landline takes no text messages: the next one in line does.
+                continue;
+            }
             let to = Recipient { channel: SMS, address: &phone, masked: &mask_phone(&phone) };
             let dedupe = format!("{key}:{index}");
             let (_, new) = self.queue_tx(tx, &to, kind.code(), text, Some(case_id), Some(&dedupe), now).await?;

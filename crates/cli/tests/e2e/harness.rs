@@ -93,16 +93,37 @@ impl Env {
 
     /// Start `xinfang demo` (or `serve`) on a free port and wait until it listens.
     pub fn start(&self, demo: bool) -> Server {
+        self.start_with(demo, &[])
+    }
+
+    /// Start with more options (`--log` among them replaces the default `warn`). The server's
+    /// log is kept: [`Server::log`].
+    pub fn start_with(&self, demo: bool, options: &[&str]) -> Server {
+        let log = if options.contains(&"--log") { &[][..] } else { &["--log", "warn"][..] };
         let mut child = Command::new(BIN)
-            .args(["--database-url", &self.database_url, "--log", "warn"])
+            .args(["--database-url", &self.database_url])
+            .args(log)
+            .args(options)
             .arg(if demo { "demo" } else { "serve" })
             .args(["--listen", "127.0.0.1:0"])
             .current_dir(&self.dir)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("spawn xinfang");
+        let stderr = child.stderr.take().expect("stderr");
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let kept = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                eprintln!("{line}");
+                if let Ok(mut l) = kept.lock() {
+                    l.push_str(&line);
+                    l.push('\n');
+                }
+            }
+        });
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -122,6 +143,7 @@ impl Env {
             child,
             base: format!("http://{addr}"),
             banner,
+            log,
             http: reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("client"),
         }
     }
@@ -146,6 +168,7 @@ pub struct Server {
     child: Child,
     pub base: String,
     pub banner: String,
+    log: std::sync::Arc<std::sync::Mutex<String>>,
     http: reqwest::Client,
 }
 
@@ -173,6 +196,22 @@ impl Resp {
 }
 
 impl Server {
+    /// What the server has written to its log (standard error) so far.
+    pub fn log(&self) -> String {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// Wait up to `secs` seconds for a log line containing every one of `needles`.
+    pub async fn log_line(&self, needles: &[&str], secs: u64) -> Option<String> {
+        for _ in 0..secs * 10 {
+            if let Some(line) = self.log().lines().find(|l| needles.iter().all(|n| l.contains(n))) {
+                return Some(line.to_string());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        None
+    }
+
     pub async fn request(
         &self,
         method: &str,
