@@ -294,4 +294,88 @@ mod tests {
         assert_eq!(json_field("not json", "id"), None);
         assert_eq!(json_field(r#"{"id":null}"#, "id"), None);
     }
+
+    /// A minimal SMTP server: accepts one message and hands back what it was sent.
+    async fn fake_smtp(listener: tokio::net::TcpListener) -> String {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let (sock, _) = listener.accept().await.unwrap();
+        let (r, mut w) = sock.into_split();
+        let mut lines = BufReader::new(r).lines();
+        w.write_all(b"220 fake ESMTP\r\n").await.unwrap();
+        let mut data = String::new();
+        let mut in_data = false;
+        while let Ok(Some(line)) = lines.next_line().await {
+            if in_data {
+                if line == "." {
+                    in_data = false;
+                    w.write_all(b"250 2.0.0 Ok: queued as Q123\r\n").await.unwrap();
+                } else {
+                    data.push_str(&line);
+                    data.push('\n');
+                }
+                continue;
+            }
+            let reply: &[u8] = match line.get(..4).unwrap_or("").to_ascii_uppercase().as_str() {
+                "EHLO" => b"250-fake\r\n250 8BITMIME\r\n",
+                "DATA" => {
+                    in_data = true;
+                    b"354 go ahead\r\n"
+                }
+                "QUIT" => {
+                    w.write_all(b"221 bye\r\n").await.unwrap();
+                    break;
+                }
+                _ => b"250 ok\r\n",
+            };
+            w.write_all(reply).await.unwrap();
+        }
+        data
+    }
+
+    #[tokio::test]
+    async fn e_mail_goes_out_over_smtp() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = tokio::spawn(fake_smtp(listener));
+        let cfg = NotifyArgs {
+            email: Some("smtp".into()),
+            smtp_host: Some("127.0.0.1".into()),
+            smtp_port: Some(port),
+            smtp_tls: Some("none".into()),
+            smtp_from: Some("信访局 <xfj@example.gov.cn>".into()),
+            ..Default::default()
+        };
+        let channels = Channels::from_config(&cfg).unwrap();
+        assert_eq!(channels.describe(), "sms=log email=smtp");
+        let msg = Outgoing {
+            id: 7,
+            channel: EMAIL.into(),
+            recipient: "duty@example.gov.cn".into(),
+            recipient_masked: "d***@example.gov.cn".into(),
+            kind: "window_closing".into(),
+            body: "事项 2026-000001 的期限将届满".into(),
+            case_id: None,
+            attempt: 1,
+        };
+        let d = channels.deliver(&msg).await.unwrap();
+        assert_eq!(d.provider, "smtp");
+        assert!(d.provider_message_id.unwrap_or_default().contains("Q123"));
+        let data = server.await.unwrap();
+        assert!(data.contains("To: duty@example.gov.cn"), "{data}");
+    }
+
+    #[test]
+    fn bad_configuration_is_refused_with_the_option_to_fix() {
+        let err = |n: NotifyArgs| Channels::from_config(&n).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err(NotifyArgs { sms: Some("pigeon".into()), ..Default::default() }).contains("--notify-sms"));
+        assert!(err(NotifyArgs { sms: Some("http".into()), ..Default::default() }).contains("--sms-url"));
+        let bad_template = NotifyArgs {
+            sms: Some("http".into()),
+            sms_url: Some("http://gw/sms".into()),
+            sms_template: Some("{phone".into()),
+            ..Default::default()
+        };
+        assert!(err(bad_template).contains("JSON"));
+        assert!(err(NotifyArgs { email: Some("smtp".into()), ..Default::default() }).contains("--smtp-host"));
+    }
 }
