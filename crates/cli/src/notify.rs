@@ -122,11 +122,13 @@ impl HttpSms {
             "form" => Format::Form,
             other => bail!("短信请求格式「{other}」无效，可选：json、form（--sms-format）"),
         };
-        let template = n.sms_template.clone().unwrap_or_else(|| {
-            (if format == Format::Json { JSON_TEMPLATE } else { FORM_TEMPLATE }).to_string()
-        });
+        let template = n
+            .sms_template
+            .clone()
+            .unwrap_or_else(|| (if format == Format::Json { JSON_TEMPLATE } else { FORM_TEMPLATE }).to_string());
         if format == Format::Json {
-            let probe = fill(&template, format, &[("phone", "1"), ("text", "t"), ("sign", "s"), ("kind", "k"), ("id", "1")]);
+            let probe =
+                fill(&template, format, &[("phone", "1"), ("text", "t"), ("sign", "s"), ("kind", "k"), ("id", "1")]);
             serde_json::from_str::<serde_json::Value>(&probe)
                 .with_context(|| format!("短信请求模板填入内容后不是有效的 JSON：{template}"))?;
         }
@@ -279,7 +281,8 @@ mod tests {
 
     #[test]
     fn templates_escape_for_their_format() {
-        let json = fill(JSON_TEMPLATE, Format::Json, &[("phone", "13800001111"), ("text", "编号 \"A\"\n"), ("sign", "")]);
+        let json =
+            fill(JSON_TEMPLATE, Format::Json, &[("phone", "13800001111"), ("text", "编号 \"A\"\n"), ("sign", "")]);
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(v["text"], "编号 \"A\"\n");
         assert_eq!(v["phone"], "13800001111");

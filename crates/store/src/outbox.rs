@@ -436,10 +436,7 @@ impl Store {
         let filter = "($1 IS NULL OR o.status = $1) AND ($2 IS NULL OR o.case_id = $2)";
         let status = f.status.clone().filter(|s| !s.is_empty());
         let (total,): (i64,) = tx
-            .fetch_one(
-                &format!("SELECT COUNT(*) FROM outbox o WHERE {filter}"),
-                args![status.clone(), f.case_id],
-            )
+            .fetch_one(&format!("SELECT COUNT(*) FROM outbox o WHERE {filter}"), args![status.clone(), f.case_id])
             .await?;
         let items = tx
             .fetch_all(

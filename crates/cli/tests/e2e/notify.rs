@@ -35,7 +35,8 @@ async fn register(s: &Server) -> (i64, String) {
 }
 
 both!(the_log_channel_writes_each_message, |env: Env| async move {
-    let s = env.start_with(true, &["--log", "info", "--worker-interval", "1", "--public-url", "http://xf.example/portal"]);
+    let s =
+        env.start_with(true, &["--log", "info", "--worker-interval", "1", "--public-url", "http://xf.example/portal"]);
     let (id, number) = register(&s).await;
     let line = s
         .log_line(&["xinfang::notify", "kind=registered", &number], 15)
@@ -90,9 +91,22 @@ both!(the_http_gateway_is_retried_until_it_accepts, |env: Env| async move {
     let s = env.start_with(
         true,
         &[
-            "--worker-interval", "1", "--retry-first", "1",
-            "--notify-sms", "http", "--sms-url", &url, "--sms-template", template,
-            "--sms-sign", "某市信访局", "--sms-token", "secret-token", "--sms-id-field", "data.msgId",
+            "--worker-interval",
+            "1",
+            "--retry-first",
+            "1",
+            "--notify-sms",
+            "http",
+            "--sms-url",
+            &url,
+            "--sms-template",
+            template,
+            "--sms-sign",
+            "某市信访局",
+            "--sms-token",
+            "secret-token",
+            "--sms-id-field",
+            "data.msgId",
         ],
     );
     let (id, number) = register(&s).await;

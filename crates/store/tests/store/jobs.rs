@@ -6,9 +6,7 @@ use chrono::Duration;
 use crate::prelude::*;
 
 /// No messages are queued in these tests.
-fn nothing_to_send(
-    m: &xinfang_store::outbox::Outgoing,
-) -> Result<xinfang_store::outbox::Delivered, String> {
+fn nothing_to_send(m: &xinfang_store::outbox::Outgoing) -> Result<xinfang_store::outbox::Delivered, String> {
     Err(format!("unexpected message {}", m.id))
 }
 

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::Duration;
 use xinfang_store::jobs::Retry;
-use xinfang_store::outbox::{Delivered, Outgoing, OutboxFilter};
+use xinfang_store::outbox::{Delivered, OutboxFilter, Outgoing};
 
 use crate::prelude::*;
 
@@ -130,11 +130,7 @@ both!(a_message_is_queued_once_and_sent_once_across_workers, |h| async move {
 
 both!(failed_deliveries_back_off_then_fail, |h| async move {
     let retry = Retry { first: Duration::minutes(1), max: Duration::minutes(4), attempts: 4 };
-    assert_eq!(
-        (1..=5).map(|a| retry.delay(a).num_minutes()).collect::<Vec<_>>(),
-        [1, 2, 4, 4, 4],
-        "doubling, capped"
-    );
+    assert_eq!((1..=5).map(|a| retry.delay(a).num_minutes()).collect::<Vec<_>>(), [1, 2, 4, 4, 4], "doubling, capped");
     let store = h.store.clone().with_retry(retry);
     let id = store.queue_sms("13800002222", "phone_code", "验证码 654321", None, None).await?;
     let rec = Recorder::default();

@@ -812,10 +812,9 @@ pub async fn outbox(State(app): State<AppState>, staff: Staff, Query(q): Query<O
         page: q.page,
         per_page: Some(100),
     };
-    let result = async {
-        Ok::<_, StoreError>((app.store.list_units().await?, app.store.outbox(&staff.actor, &filter).await?))
-    }
-    .await;
+    let result =
+        async { Ok::<_, StoreError>((app.store.list_units().await?, app.store.outbox(&staff.actor, &filter).await?)) }
+            .await;
     let (units, page) = match result {
         Ok(x) => x,
         Err(e) => return error_page(e, staff.lang),
@@ -831,7 +830,12 @@ pub async fn outbox(State(app): State<AppState>, staff: Staff, Query(q): Query<O
     let more = i64::from(page.page) * i64::from(page.per_page) < page.total;
     render(&OutboxPage {
         base: base(&staff, &units),
-        statuses: vec![("", m.outbox_all), ("pending", m.outbox_pending), ("sent", m.outbox_sent), ("failed", m.outbox_failed)],
+        statuses: vec![
+            ("", m.outbox_all),
+            ("pending", m.outbox_pending),
+            ("sent", m.outbox_sent),
+            ("failed", m.outbox_failed),
+        ],
         status,
         total: page.total,
         next_page: more.then_some(page.page + 1),
