@@ -254,3 +254,35 @@ fn write_private(path: &Path, content: &str) -> Result<()> {
     f.write_all(content.as_bytes())?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notify_options_come_from_the_file_under_flags() {
+        let dir = std::env::temp_dir().join(format!("xinfang-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("xinfang.toml");
+        std::fs::write(
+            &path,
+            "public_url = \"https://xf.example/portal\"\nworker_interval = 5\n[notify]\nsms = \"http\"\n\
+             sms_url = \"https://gw.example/send\"\nretry_first = 30\nsmtp_port = 2525\n",
+        )
+        .unwrap();
+        let common = Common {
+            config: Some(path),
+            notify: NotifyArgs { sms_url: Some("http://flag/send".into()), ..Default::default() },
+            ..Default::default()
+        };
+        let cfg = Config::resolve(&common, None).unwrap();
+        assert_eq!(cfg.public_url.as_deref(), Some("https://xf.example/portal"));
+        assert_eq!(cfg.worker_interval, std::time::Duration::from_secs(5));
+        assert_eq!(cfg.notify.sms.as_deref(), Some("http"));
+        assert_eq!(cfg.notify.sms_url.as_deref(), Some("http://flag/send"), "a flag wins over the file");
+        assert_eq!(cfg.notify.smtp_port, Some(2525));
+        assert_eq!(cfg.retry().first, chrono::Duration::seconds(30));
+        assert_eq!(cfg.retry().attempts, xinfang_store::jobs::MAX_ATTEMPTS);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -160,8 +160,7 @@ impl Store {
     ) -> Result<i64, StoreError> {
         let mut tx = self.pool.begin_write().await?;
         let id = self.queue_sms_tx(&mut tx, phone, kind, body, case_id, dedupe_key).await?;
-        tx.commit().await?;
-        self.wake.notify_one();
+        self.commit_and_wake(tx).await?;
         Ok(id)
     }
 
@@ -179,7 +178,8 @@ impl Store {
         Ok(self.queue_tx(tx, &to, kind, body, case_id, dedupe_key, crate::now()).await?.0)
     }
 
-    /// Queue an e-mail to `address` (staff notices, addresses the operator configures).
+    /// Queue an e-mail to `address` (staff notices, addresses the operator configures), like
+    /// [`Store::queue_sms`].
     pub async fn queue_email(
         &self,
         address: &str,
@@ -191,9 +191,15 @@ impl Store {
         let mut tx = self.pool.begin_write().await?;
         let to = Recipient { channel: EMAIL, address, masked: &mask_email(address) };
         let (id, _) = self.queue_tx(&mut tx, &to, kind, body, case_id, dedupe_key, crate::now()).await?;
+        self.commit_and_wake(tx).await?;
+        Ok(id)
+    }
+
+    /// Commit what was queued and wake this node's worker to send it.
+    async fn commit_and_wake(&self, tx: Tx) -> Result<(), StoreError> {
         tx.commit().await?;
         self.wake.notify_one();
-        Ok(id)
+        Ok(())
     }
 
     /// Queue a message and its delivery job, due at `now`; the id, and whether it is new (a

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use crate::both;
 use crate::e2e::harness::Env;
 
-fn minimal_case() -> Value {
+pub fn minimal_case() -> Value {
     json!({
         "channel": "phone",
         "petition_type": "suggestion",

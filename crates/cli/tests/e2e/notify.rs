@@ -16,15 +16,11 @@ use crate::e2e::harness::{Env, Server};
 
 const PHONE: &str = "13700001234";
 
+/// The API tests' case, with a mobile number (a landline takes no text messages).
 fn case_with_mobile() -> Value {
-    json!({
-        "channel": "phone",
-        "petition_type": "suggestion",
-        "category": "urban",
-        "statement": "建议在小区门口增设垃圾分类投放点。",
-        "place": {"county": "140106"},
-        "petitioners": [{"name": "王某", "phone": PHONE}]
-    })
+    let mut case = crate::e2e::api::minimal_case();
+    case["petitioners"] = json!([{"name": "王某", "phone": PHONE}]);
+    case
 }
 
 async fn register(s: &Server) -> (i64, String) {
