@@ -180,6 +180,7 @@ both!(openapi_health_and_config, |env: Env| async move {
         ("/api/v1/units", "get"),
         ("/api/v1/categories", "get"),
         ("/api/v1/calendar", "get"),
+        ("/api/v1/outbox", "get"),
         ("/healthz", "get"),
         ("/readyz", "get"),
     ] {

@@ -12,7 +12,8 @@ use axum::routing::post;
 use serde_json::{json, Value};
 
 use crate::both;
-use crate::e2e::harness::{Env, Server};
+use crate::e2e::admin;
+use crate::e2e::harness::{Env, Server, DEMO_PASSWORD};
 
 const PHONE: &str = "13700001234";
 
@@ -51,6 +52,14 @@ both!(the_log_channel_writes_each_message, |env: Env| async move {
     // Not for unit staff.
     let unit = s.login("xiaodian").await;
     assert_eq!(s.get("/api/v1/outbox", &unit).await.status, 403);
+    // The administrator's page lists it, masked, with its case.
+    let cookie = admin::login(&s, "admin", DEMO_PASSWORD).await;
+    let (status, html) = admin::page(&s, &cookie, "/admin/outbox?status=sent").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&number) && html.contains("137****1234") && html.contains("登记告知"), "{html}");
+    assert!(!html.contains(PHONE));
+    let (_, overview) = admin::page(&s, &cookie, "/admin").await;
+    assert!(overview.contains("/admin/outbox"));
 });
 
 /// A gateway that refuses the first request of each message (by its `ref`) and accepts the next.
