@@ -5,7 +5,7 @@
 //! of one outbox message (`deliver`, see [`crate::outbox`]). A failed job is tried again after
 //! an exponentially growing delay, capped ([`Retry`]), until its last attempt.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
 use serde::Serialize;
 use xinfang_core::case::local_date;
 use xinfang_core::deadline::{self, reminder, Reminder};
@@ -186,7 +186,15 @@ impl Store {
     /// successfully.
     pub async fn run_jobs(&self, worker: &str, now: DateTime<Utc>, deliver: &dyn Deliver) -> Result<usize, StoreError> {
         let mut ok = 0;
+        let started = std::time::Instant::now();
         for job in self.lease_jobs(worker, 10, now).await? {
+            // The batch takes time (a slow gateway): each job's lease is renewed before it runs,
+            // and one whose lease ran out meanwhile (another node may hold it now) is left alone.
+            let now = (now + Duration::from_std(started.elapsed()).unwrap_or_default()).trunc_subsecs(6);
+            if !self.renew_lease(&job, worker, now).await? {
+                tracing::warn!(job = job.id, kind = %job.kind, "lease ran out before the job ran; left to the next taker");
+                continue;
+            }
             let result = match job.kind.as_str() {
                 "deadline_scan" => self.scheduled_scan(local_date(now)).await.map(Ok),
                 "deliver" => match job.payload.parse::<i64>() {
@@ -209,6 +217,20 @@ impl Store {
             self.finish_job(&job, error, now).await?;
         }
         Ok(ok)
+    }
+
+    /// Extend this worker's lease of a job, if it still holds it.
+    async fn renew_lease(&self, job: &Job, worker: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin_write().await?;
+        let n = tx
+            .execute(
+                "UPDATE jobs SET leased_until = $1 WHERE id = $2 AND leased_by = $3 AND leased_until >= $4 \
+                 AND attempts = $5 AND done_at IS NULL",
+                args![now + Duration::seconds(LEASE_SECONDS), job.id, worker, now, job.attempts],
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(n == 1)
     }
 
     /// The hourly scan: units' reminders, then petitioners' closing windows.

@@ -337,10 +337,14 @@ impl Store {
         let now = crate::now();
         let mut tx = self.pool.begin_write().await?;
         let cal = self.current_calendar(&mut tx).await?;
+        // A window that can close by the horizon opened (with the reply or review, the case's last
+        // change at the latest) within its length and a holiday's postponement before today.
+        let since = today - chrono::Duration::days(i64::from(self.policy.review_request_days) + 15);
+        let since = since.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
         let candidates: Vec<(i64, String)> = tx
             .fetch_all(
-                "SELECT id, number FROM cases WHERE state IN ($1, $2) ORDER BY id",
-                args![State::Replied.code(), State::Reviewed.code()],
+                "SELECT id, number FROM cases WHERE state IN ($1, $2) AND updated_at >= $3 ORDER BY id",
+                args![State::Replied.code(), State::Reviewed.code(), since],
             )
             .await?;
         let mut queued = 0;

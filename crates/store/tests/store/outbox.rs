@@ -151,7 +151,8 @@ both!(failed_deliveries_back_off_then_fail, |h| async move {
         assert!(next.is_some());
         store.run_jobs("node-a", at + Duration::minutes(wait) - Duration::seconds(1), &down).await?;
         assert_eq!(rec.taken().len(), 1, "attempt {attempt} only, not early");
-        at += Duration::minutes(wait);
+        // (A second later: the wait counts from the end of the attempt.)
+        at += Duration::minutes(wait) + Duration::seconds(1);
     }
     assert_eq!(store.run_jobs("node-a", at, &down).await?, 0);
     assert_eq!(state().await?, ["failed", "4", "gateway answered 500"]);
