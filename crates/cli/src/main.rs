@@ -2,6 +2,7 @@
 
 mod config;
 mod demo;
+mod notify;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -155,9 +156,9 @@ enum AuditCmd {
 fn init_logging(filter: &str) {
     let filter =
         tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // Colours only on a terminal: logs written to files and journals stay plain text.
+    // Colours only on a terminal: a log file or journal gets plain `key=value` lines.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).try_init();
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).try_init();
 }
 
 async fn open_store(cfg: &Config) -> Result<Store> {
@@ -165,7 +166,9 @@ async fn open_store(cfg: &Config) -> Result<Store> {
     let vault = Vault::from_master_key(&cfg.master_key()?);
     let store = Store::connect(&cfg.database_url, vault)
         .await
-        .with_context(|| format!("无法连接数据库 {}", redact(&cfg.database_url)))?;
+        .with_context(|| format!("无法连接数据库 {}", redact(&cfg.database_url)))?
+        .with_retry(cfg.retry())
+        .with_public_url(cfg.public_url.as_deref());
     store.migrate().await.context("数据库迁移失败")?;
     Ok(store)
 }
@@ -184,7 +187,10 @@ fn redact(url: &str) -> String {
     }
 }
 
-async fn serve(store: Store, listen: &str) -> Result<()> {
+async fn serve(store: Store, cfg: &Config) -> Result<()> {
+    let listen = cfg.listen.as_str();
+    let channels = notify::Channels::from_config(&cfg.notify)?;
+    tracing::info!(channels = %channels.describe(), "message channels");
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("无法监听 {listen}：地址被占用或无权限，请用 --listen 换一个地址"))?;
@@ -192,18 +198,16 @@ async fn serve(store: Store, listen: &str) -> Result<()> {
     tracing::info!(%addr, "xinfang listening");
     println!("xinfang 已启动：http://{addr}  (API: http://{addr}/api/v1/openapi.json)");
     let app = xinfang_web::app(store.clone());
-    spawn_worker(store.clone());
+    spawn_worker(store.clone(), channels, cfg.worker_interval);
     axum_serve(listener, app).await?;
     store.close().await;
     Ok(())
 }
 
-/// How often a node looks for background work (reminders).
-const WORKER_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// The background worker of this node: queues the hourly deadline scan and runs due jobs. Jobs are
-/// leased in the database, so any number of nodes can run this and each job still runs once.
-fn spawn_worker(store: Store) {
+/// The background worker of this node: queues the hourly deadline scan and runs due jobs (the
+/// scan, message deliveries) every `interval`, and at once when this node queues a message. Jobs
+/// are leased in the database, so any number of nodes can run this and each job still runs once.
+fn spawn_worker(store: Store, channels: notify::Channels, interval: std::time::Duration) {
     let worker = format!("{}-{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "node".into()), std::process::id());
     tokio::spawn(async move {
         loop {
@@ -211,12 +215,16 @@ fn spawn_worker(store: Store) {
             if let Err(e) = store.schedule_deadline_scan(now).await {
                 tracing::warn!(error = %e, "could not queue the deadline scan");
             }
-            match store.run_jobs(&worker, now).await {
-                Ok(n) if n > 0 => tracing::info!(jobs = n, "background jobs done"),
+            match store.run_jobs(&worker, now, &channels).await {
+                Ok(n) if n > 0 => tracing::debug!(jobs = n, "background jobs done"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "background jobs failed"),
             }
-            tokio::time::sleep(WORKER_INTERVAL).await;
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                // A message was queued here: give its transaction a moment to commit, then send.
+                _ = store.work_queued() => tokio::time::sleep(std::time::Duration::from_millis(300)).await,
+            }
         }
     });
 }
@@ -262,7 +270,7 @@ async fn run() -> Result<()> {
             if store.list_units().await?.is_empty() {
                 tracing::warn!("no units configured yet: run `xinfang demo` for the demonstration data or add units");
             }
-            serve(store, &cfg.listen).await
+            serve(store, &cfg).await
         }
         Cmd::Demo { no_serve, .. } => {
             let store = open_store(&cfg).await?;
@@ -271,7 +279,7 @@ async fn run() -> Result<()> {
             if no_serve {
                 return Ok(());
             }
-            serve(store, &cfg.listen).await
+            serve(store, &cfg).await
         }
         Cmd::Migrate => {
             open_store(&cfg).await?;

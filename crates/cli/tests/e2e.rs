@@ -9,6 +9,7 @@ mod e2e {
     pub mod cli;
     pub mod documents;
     pub mod harness;
+    pub mod notify;
     pub mod open311;
     pub mod portal;
     pub mod stories;

@@ -14,6 +14,7 @@ pub mod document;
 pub mod error;
 pub mod hall;
 pub mod lifecycle;
+pub mod notice;
 pub mod open311;
 pub mod petitioner;
 pub mod portal;

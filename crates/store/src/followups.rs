@@ -33,6 +33,7 @@ impl Store {
             with_query_code = f.query_code.is_some(),
             "event followups"
         );
+        crate::outbox::queue_for_event(self, tx, f).await?;
         Ok(())
     }
 }

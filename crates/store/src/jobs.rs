@@ -1,9 +1,11 @@
 //! 后台任务 Background work: a job table leased with a timeout (`FOR UPDATE SKIP LOCKED` on
 //! PostgreSQL), so several nodes can share one database and each job runs once; and the first
-//! job kind, the deadline scan that reminds units of duties falling due or overdue (in-app
-//! notifications now; the SMS channel comes with the notification outbox).
+//! job kinds: the deadline scan that reminds units of duties falling due or overdue (in-app
+//! notifications) and petitioners of a closing rating and review window (SMS), and the delivery
+//! of one outbox message (`deliver`, see [`crate::outbox`]). A failed job is tried again after
+//! an exponentially growing delay, capped ([`Retry`]), until its last attempt.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
 use serde::Serialize;
 use xinfang_core::case::local_date;
 use xinfang_core::deadline::{self, reminder, Reminder};
@@ -11,12 +13,38 @@ use xinfang_core::lifecycle::CaseFacts;
 use xinfang_core::user::Actor;
 
 use crate::db::{args, Tx};
+use crate::outbox::Deliver;
 use crate::{Store, StoreError};
 
 /// How long a leased job is reserved for the node that took it.
 pub const LEASE_SECONDS: i64 = 300;
-/// Attempts before a failing job is left for an operator.
-pub const MAX_ATTEMPTS: i64 = 5;
+/// Attempts before a failing job is left for an operator (and its message marked failed).
+pub const MAX_ATTEMPTS: i64 = 8;
+
+/// How a failing job is tried again: after `first`, then twice as long each time, never longer
+/// than `max`; given up after `attempts` attempts. The default (1 minute doubling to 1 hour, 8
+/// attempts) keeps trying an SMS gateway for about two hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retry {
+    pub first: Duration,
+    pub max: Duration,
+    pub attempts: i64,
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Retry { first: Duration::minutes(1), max: Duration::hours(1), attempts: MAX_ATTEMPTS }
+    }
+}
+
+impl Retry {
+    /// The wait after attempt number `attempt` (from 1) failed: first · 2^(attempt−1), capped.
+    pub fn delay(&self, attempt: i64) -> Duration {
+        let doublings = u32::try_from(attempt.saturating_sub(1)).unwrap_or(0).min(30);
+        let ms = self.first.num_milliseconds().max(0).saturating_mul(1i64 << doublings);
+        Duration::milliseconds(ms).min(self.max)
+    }
+}
 
 /// A job taken by a worker.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -54,6 +82,24 @@ async fn notify(
     .await
 }
 
+/// Queue a job in the caller's transaction; a job with the same `dedupe_key` is queued once.
+pub(crate) async fn enqueue_tx(
+    tx: &mut Tx,
+    kind: &str,
+    payload: &str,
+    run_at: DateTime<Utc>,
+    dedupe_key: Option<&str>,
+) -> Result<bool, StoreError> {
+    let n = tx
+        .execute(
+            "INSERT INTO jobs (kind, payload, dedupe_key, run_at, created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (dedupe_key) DO NOTHING",
+            args![kind, payload, dedupe_key, run_at, crate::now()],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
 impl Store {
     /// Queue a job; a job with the same `dedupe_key` is queued once.
     pub async fn enqueue_job(
@@ -64,15 +110,19 @@ impl Store {
         dedupe_key: Option<&str>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin_write().await?;
-        let n = tx
-            .execute(
-                "INSERT INTO jobs (kind, payload, dedupe_key, run_at, created_at) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (dedupe_key) DO NOTHING",
-                args![kind, payload, dedupe_key, run_at, crate::now()],
-            )
-            .await?;
+        let queued = enqueue_tx(&mut tx, kind, payload, run_at, dedupe_key).await?;
         tx.commit().await?;
-        Ok(n == 1)
+        Ok(queued)
+    }
+
+    /// How failing jobs are retried (see [`Retry`]).
+    pub fn retry(&self) -> Retry {
+        self.retry
+    }
+
+    /// Wait until this node queues a message (or anything else worth a worker's look).
+    pub async fn work_queued(&self) {
+        self.wake.notified().await
     }
 
     /// Take up to `limit` due jobs for this worker. A job whose lease ran out (its node died) is
@@ -86,7 +136,7 @@ impl Store {
                      AND (leased_until IS NULL OR leased_until < $1) ORDER BY run_at, id LIMIT $3{}",
                     tx.skip_locked()
                 ),
-                args![now, MAX_ATTEMPTS, limit],
+                args![now, self.retry.attempts, limit],
             )
             .await?;
         let mut jobs = Vec::new();
@@ -102,7 +152,8 @@ impl Store {
         Ok(jobs)
     }
 
-    async fn finish_job(&self, id: i64, error: Option<String>, now: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn finish_job(&self, job: &Job, error: Option<String>, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let id = job.id;
         let mut tx = self.pool.begin_write().await?;
         match error {
             None => {
@@ -112,11 +163,12 @@ impl Store {
                 )
                 .await?
             }
-            // Retry later, backing off; the lease is released.
+            // Retry later, backing off; the lease is released. After the last attempt it stays
+            // here, with its error, for an operator.
             Some(e) => {
                 tx.execute(
                     "UPDATE jobs SET leased_until = NULL, last_error = $1, run_at = $2 WHERE id = $3",
-                    args![e, now + Duration::minutes(5), id],
+                    args![e, now + self.retry.delay(job.attempts), id],
                 )
                 .await?
             }
@@ -130,26 +182,62 @@ impl Store {
         self.enqueue_job("deadline_scan", "{}", now, Some(&key)).await
     }
 
-    /// Lease and run the due jobs; returns how many ran successfully.
-    pub async fn run_jobs(&self, worker: &str, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    /// Lease and run the due jobs, sending messages through `deliver`; returns how many ran
+    /// successfully.
+    pub async fn run_jobs(&self, worker: &str, now: DateTime<Utc>, deliver: &dyn Deliver) -> Result<usize, StoreError> {
         let mut ok = 0;
+        let started = std::time::Instant::now();
         for job in self.lease_jobs(worker, 10, now).await? {
+            // The batch takes time (a slow gateway): each job's lease is renewed before it runs,
+            // and one whose lease ran out meanwhile (another node may hold it now) is left alone.
+            let now = (now + Duration::from_std(started.elapsed()).unwrap_or_default()).trunc_subsecs(6);
+            if !self.renew_lease(&job, worker, now).await? {
+                tracing::warn!(job = job.id, kind = %job.kind, "lease ran out before the job ran; left to the next taker");
+                continue;
+            }
             let result = match job.kind.as_str() {
-                "deadline_scan" => self.scan_deadlines(local_date(now)).await.map(|_| ()),
+                "deadline_scan" => self.scheduled_scan(local_date(now)).await.map(Ok),
+                "deliver" => match job.payload.parse::<i64>() {
+                    Ok(id) => self.deliver_message(id, job.attempts, deliver, now).await,
+                    Err(_) => Err(StoreError::Corrupt(format!("deliver job {} without a message id", job.id))),
+                },
                 other => Err(StoreError::Corrupt(format!("unknown job kind {other}"))),
             };
-            match result {
-                Ok(()) => {
-                    self.finish_job(job.id, None, now).await?;
-                    ok += 1;
-                }
+            let error = match result {
+                Ok(Ok(())) => None,
+                Ok(Err(why)) => Some(why),
                 Err(e) => {
                     tracing::warn!(job = job.id, kind = %job.kind, error = %e, "job failed");
-                    self.finish_job(job.id, Some(e.to_string()), now).await?;
+                    Some(e.to_string())
                 }
+            };
+            if error.is_none() {
+                ok += 1;
             }
+            self.finish_job(&job, error, now).await?;
         }
         Ok(ok)
+    }
+
+    /// Extend this worker's lease of a job, if it still holds it.
+    async fn renew_lease(&self, job: &Job, worker: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin_write().await?;
+        let n = tx
+            .execute(
+                "UPDATE jobs SET leased_until = $1 WHERE id = $2 AND leased_by = $3 AND leased_until >= $4 \
+                 AND attempts = $5 AND done_at IS NULL",
+                args![now + Duration::seconds(LEASE_SECONDS), job.id, worker, now, job.attempts],
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(n == 1)
+    }
+
+    /// The hourly scan: units' reminders, then petitioners' closing windows.
+    async fn scheduled_scan(&self, today: NaiveDate) -> Result<(), StoreError> {
+        self.scan_deadlines(today).await?;
+        self.remind_closing_windows(today).await?;
+        Ok(())
     }
 
     /// 到期提醒 Remind units of their duties falling due within the policy's days, and of

@@ -18,6 +18,7 @@ pub mod hall;
 pub mod holidays;
 pub mod jobs;
 pub mod open311;
+pub mod outbox;
 pub mod portal;
 pub mod units;
 pub mod users;
@@ -82,6 +83,12 @@ pub struct Store {
     /// The calendar as last read, with the version it was read at.
     pub(crate) calendar: Arc<RwLock<(String, Arc<Calendar>)>>,
     pub(crate) policy: Arc<Policy>,
+    /// How failing background jobs (message deliveries) are retried.
+    pub(crate) retry: jobs::Retry,
+    /// The public portal's address, for the messages that point petitioners to it.
+    pub(crate) public_url: Option<Arc<str>>,
+    /// Woken when this node queues a message, so its worker sends it without waiting.
+    pub(crate) wake: Arc<tokio::sync::Notify>,
 }
 
 impl Store {
@@ -93,7 +100,22 @@ impl Store {
             vault,
             calendar: Arc::new(RwLock::new((String::new(), Arc::new(Calendar::shipped())))),
             policy: Arc::new(Policy::default()),
+            retry: jobs::Retry::default(),
+            public_url: None,
+            wake: Arc::new(tokio::sync::Notify::new()),
         })
+    }
+
+    /// Retry failing jobs (message deliveries) this way.
+    pub fn with_retry(mut self, retry: jobs::Retry) -> Store {
+        self.retry = retry;
+        self
+    }
+
+    /// The public portal's address (e.g. `https://xf.example.gov.cn/portal`), given in messages.
+    pub fn with_public_url(mut self, url: Option<&str>) -> Store {
+        self.public_url = url.map(|u| Arc::from(u.trim_end_matches('/')));
+        self
     }
 
     /// Bring the schema up to date, seed the shipped holiday calendars, and load the calendar.

@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 use xinfang_core::case::RegisterInput;
 use xinfang_core::deadline;
-use xinfang_core::lifecycle::{self, CaseFacts, Command, Context, RatingStage, State};
+use xinfang_core::lifecycle::{self, CaseFacts, Command, Context, State};
 use xinfang_core::petitioner::{mask_phone, Phone};
 use xinfang_core::portal::{self, PortalFiling, PortalPolicy, PublicEntry, OTP_LEN, QUERY_CODE_LEN};
 use xinfang_core::unit::UnitKind;
@@ -570,33 +570,6 @@ impl Store {
             a
         };
         self.act_petitioner(&actor, case_id, cmd).await.map(|_| ())
-    }
-
-    /// Which rating stage the petitioner is asked about first: the bureau's acceptance stage,
-    /// then the handling unit's (for the form's default).
-    pub fn portal_rating_stage(case: &PortalCase) -> Option<RatingStage> {
-        if case.can_rate_unit {
-            Some(RatingStage::Unit)
-        } else if case.can_rate_bureau {
-            Some(RatingStage::Bureau)
-        } else {
-            None
-        }
-    }
-
-    /// Queue a text message. Until the notification outbox delivers through a gateway, the
-    /// message goes to the log, which is where the operator (and the tests) read it.
-    pub(crate) async fn queue_sms_tx(
-        &self,
-        _tx: &mut Tx,
-        phone: &str,
-        kind: &str,
-        body: &str,
-        case_id: Option<i64>,
-        _dedupe_key: Option<&str>,
-    ) -> Result<i64, StoreError> {
-        tracing::info!(channel = "log", to = %mask_phone(phone), kind, case = ?case_id, text = %body, "sms");
-        Ok(0)
     }
 }
 

@@ -35,6 +35,8 @@ mod jobs;
 mod lists;
 #[path = "store/open311.rs"]
 mod open311;
+#[path = "store/outbox.rs"]
+mod outbox;
 #[path = "store/personal.rs"]
 mod personal;
 #[path = "store/portal.rs"]

@@ -33,11 +33,11 @@ async fn try_login(s: &Server, user: &str, password: &str) -> Option<String> {
     Some(cookie.split(';').next().unwrap().to_string())
 }
 
-async fn login(s: &Server, user: &str, password: &str) -> String {
+pub async fn login(s: &Server, user: &str, password: &str) -> String {
     try_login(s, user, password).await.unwrap_or_else(|| panic!("{user} could not sign in"))
 }
 
-async fn page(s: &Server, cookie: &str, path: &str) -> (u16, String) {
+pub async fn page(s: &Server, cookie: &str, path: &str) -> (u16, String) {
     let r = client().get(format!("{}{path}", s.base)).header("cookie", cookie).send().await.unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
 }

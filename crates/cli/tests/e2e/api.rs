@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use crate::both;
 use crate::e2e::harness::Env;
 
-fn minimal_case() -> Value {
+pub fn minimal_case() -> Value {
     json!({
         "channel": "phone",
         "petition_type": "suggestion",
@@ -180,6 +180,7 @@ both!(openapi_health_and_config, |env: Env| async move {
         ("/api/v1/units", "get"),
         ("/api/v1/categories", "get"),
         ("/api/v1/calendar", "get"),
+        ("/api/v1/outbox", "get"),
         ("/healthz", "get"),
         ("/readyz", "get"),
     ] {

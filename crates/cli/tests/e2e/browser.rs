@@ -1271,7 +1271,7 @@ async fn browser_portal_file_track_and_rate() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(b.path().await, "/portal/file", "the form stays as typed");
-    let sms = server.wait_log(&["139****0077", "portal_code"], 15).await.expect("the code's text message in the log");
+    let sms = server.log_line(&["139****0077", "portal_code"], 15).await.expect("the code's text message in the log");
     let otp = code_in(&sms, "验证码", 6);
     assert_eq!(otp.len(), 6, "{sms}");
     // A wrong code first: the form comes back with everything typed and the error at the code.

@@ -93,32 +93,39 @@ impl Env {
 
     /// Start `xinfang demo` (or `serve`) on a free port and wait until it listens.
     pub fn start(&self, demo: bool) -> Server {
+        self.start_with(demo, &[])
+    }
+
+    /// Start with more options (`--log` among them replaces the default `warn`). The server's
+    /// log is kept: [`Server::log`].
+    pub fn start_with(&self, demo: bool, options: &[&str]) -> Server {
+        // Warnings, and the messages the log channel delivers (tests read codes from them).
+        let log = if options.contains(&"--log") { &[][..] } else { &["--log", "warn,xinfang::notify=info"][..] };
         let mut child = Command::new(BIN)
-            // Warnings, and what the store reports (text messages through the log channel).
-            .args(["--database-url", &self.database_url, "--log", "warn,xinfang_store=info"])
+            .args(["--database-url", &self.database_url])
+            .args(log)
+            .args(options)
             .arg(if demo { "demo" } else { "serve" })
             .args(["--listen", "127.0.0.1:0"])
-            .env("NO_COLOR", "1")
             .current_dir(&self.dir)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn xinfang");
-        let stdout = child.stdout.take().expect("stdout");
-        // The server's log, kept for tests that read what it sent, and echoed for failures.
-        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
         let stderr = child.stderr.take().expect("stderr");
-        let sink = log.clone();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let kept = log.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 eprintln!("{line}");
-                if let Ok(mut l) = sink.lock() {
+                if let Ok(mut l) = kept.lock() {
                     l.push_str(&line);
                     l.push('\n');
                 }
             }
         });
+        let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut banner = String::new();
@@ -166,23 +173,6 @@ pub struct Server {
     http: reqwest::Client,
 }
 
-impl Server {
-    /// The last line of the server's log containing every one of `needles`, waiting up to
-    /// `secs` seconds for it to appear.
-    pub async fn wait_log(&self, needles: &[&str], secs: u64) -> Option<String> {
-        for _ in 0..secs * 10 {
-            let found = self.log.lock().ok().and_then(|l| {
-                l.lines().rev().find(|line| needles.iter().all(|n| line.contains(n))).map(str::to_string)
-            });
-            if found.is_some() {
-                return found;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        None
-    }
-}
-
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -207,6 +197,22 @@ impl Resp {
 }
 
 impl Server {
+    /// What the server has written to its log (standard error) so far.
+    pub fn log(&self) -> String {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// Wait up to `secs` seconds for a log line containing every one of `needles`.
+    pub async fn log_line(&self, needles: &[&str], secs: u64) -> Option<String> {
+        for _ in 0..secs * 10 {
+            if let Some(line) = self.log().lines().find(|l| needles.iter().all(|n| l.contains(n))) {
+                return Some(line.to_string());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        None
+    }
+
     pub async fn request(
         &self,
         method: &str,

@@ -5,6 +5,11 @@ use chrono::Duration;
 
 use crate::prelude::*;
 
+/// No messages are queued in these tests.
+fn nothing_to_send(m: &xinfang_store::outbox::Outgoing) -> Result<xinfang_store::outbox::Delivered, String> {
+    Err(format!("unexpected message {}", m.id))
+}
+
 both!(a_job_runs_once_across_workers, |h| async move {
     let now = t("2026-12-01T09:00:00+08:00");
     assert!(h.store.enqueue_job("deadline_scan", "{}", now, Some("k1")).await?);
@@ -21,9 +26,9 @@ both!(a_job_runs_once_across_workers, |h| async move {
     assert_eq!(retaken.len(), 1);
     assert_eq!(retaken[0].attempts, 2);
     // run_jobs completes what it takes; the later job waits for its time.
-    assert_eq!(h.store.run_jobs("node-a", now + Duration::hours(2)).await?, 2);
+    assert_eq!(h.store.run_jobs("node-a", now + Duration::hours(2), &nothing_to_send).await?, 2);
     assert_eq!(h.count("jobs WHERE done_at IS NULL").await, 0);
-    assert_eq!(h.store.run_jobs("node-a", now + Duration::hours(3)).await?, 0);
+    assert_eq!(h.store.run_jobs("node-a", now + Duration::hours(3), &nothing_to_send).await?, 0);
     // One scan an hour whoever asks.
     assert!(h.store.schedule_deadline_scan(now).await?);
     assert!(!h.store.schedule_deadline_scan(now + Duration::minutes(30)).await?);

@@ -6,8 +6,10 @@ use axum::Json;
 use serde::Serialize;
 
 use crate::error::{ApiError, ErrorResponse};
-use crate::extract::Authed;
+use crate::extract::{ApiQuery, Authed};
 use crate::AppState;
+use xinfang_store::cases::Page;
+use xinfang_store::outbox::{OutboxFilter, OutboxRow};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UnitOut {
@@ -101,4 +103,16 @@ pub async fn readyz(State(app): State<AppState>) -> (StatusCode, &'static str) {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
     }
+}
+
+/// 消息发送记录 The notification outbox, newest first: delivery status, attempts and last error;
+/// recipients masked, texts not shown. Administrators and the bureau's staff.
+#[utoipa::path(get, path = "/api/v1/outbox", tag = "config", security(("bearer" = [])), params(OutboxFilter),
+    responses((status = 200, body = Page<OutboxRow>), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
+pub async fn outbox(
+    State(app): State<AppState>,
+    auth: Authed,
+    ApiQuery(filter): ApiQuery<OutboxFilter>,
+) -> Result<Json<Page<OutboxRow>>, ApiError> {
+    app.store.outbox(&auth.actor, &filter).await.map(Json).map_err(|e| ApiError::from_store(e, auth.lang))
 }

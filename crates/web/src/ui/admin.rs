@@ -14,6 +14,7 @@ use xinfang_core::document::{Block, DocContext, DocKind, DocTemplate, RenderedDo
 use xinfang_core::unit::{UnitKind, UnitSpec};
 use xinfang_core::user::Role;
 use xinfang_core::{DomainError, Lang};
+use xinfang_store::outbox::OutboxFilter;
 use xinfang_store::units::UnitRow;
 use xinfang_store::users::MIN_PASSWORD_CHARS;
 use xinfang_store::StoreError;
@@ -129,22 +130,25 @@ pub struct OverviewPage {
     pub users: usize,
     pub categories: usize,
     pub years: usize,
+    pub failed_messages: i64,
 }
 
 pub async fn overview(State(app): State<AppState>, staff: Staff) -> Response {
     if let Some(r) = refuse(&staff) {
         return r;
     }
+    let failed = OutboxFilter { status: Some("failed".into()), per_page: Some(1), ..Default::default() };
     let result = async {
         Ok::<_, StoreError>((
             app.store.list_units().await?,
             app.store.list_users().await?,
             app.store.list_categories().await?,
             app.store.holiday_years().await?,
+            app.store.outbox(&staff.actor, &failed).await?.total,
         ))
     }
     .await;
-    let (units, users, categories, years) = match result {
+    let (units, users, categories, years, failed_messages) = match result {
         Ok(x) => x,
         Err(e) => return error_page(e, staff.lang),
     };
@@ -154,6 +158,7 @@ pub async fn overview(State(app): State<AppState>, staff: Staff) -> Response {
         users: users.iter().filter(|u| u.active).count(),
         categories: categories.len(),
         years: years.len(),
+        failed_messages,
     })
 }
 
@@ -1028,4 +1033,110 @@ pub async fn save_document_template(State(app): State<AppState>, staff: Staff, b
             Err(e) => error_page(e, staff.lang),
         },
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outbox
+// ---------------------------------------------------------------------------------------------
+
+/// One message as the page shows it.
+pub struct MessageLine {
+    pub id: i64,
+    pub created: String,
+    pub kind: String,
+    pub to: String,
+    pub case_id: Option<i64>,
+    pub case_number: String,
+    pub status_code: String,
+    pub status: &'static str,
+    pub attempts: i64,
+    pub next: String,
+    pub error: String,
+    pub provider: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_outbox.html")]
+pub struct OutboxPage {
+    pub base: Base,
+    /// (code, label) of the status filter; "" is all.
+    pub statuses: Vec<(&'static str, &'static str)>,
+    pub status: String,
+    pub total: i64,
+    pub rows: Vec<MessageLine>,
+    pub next_page: Option<u32>,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct OutboxQuery {
+    status: Option<String>,
+    page: Option<u32>,
+}
+
+/// 消息发送记录 The outbox: what was sent to whom (masked), and what failed with its error.
+pub async fn outbox(State(app): State<AppState>, staff: Staff, Query(q): Query<OutboxQuery>) -> Response {
+    if let Some(r) = refuse(&staff) {
+        return r;
+    }
+    let m = staff.m();
+    let status = q.status.filter(|s| matches!(s.as_str(), "pending" | "sent" | "failed")).unwrap_or_default();
+    let filter = OutboxFilter {
+        status: (!status.is_empty()).then(|| status.clone()),
+        case_id: None,
+        page: q.page,
+        per_page: Some(100),
+    };
+    let result =
+        async { Ok::<_, StoreError>((app.store.list_units().await?, app.store.outbox(&staff.actor, &filter).await?)) }
+            .await;
+    let (units, page) = match result {
+        Ok(x) => x,
+        Err(e) => return error_page(e, staff.lang),
+    };
+    let label = |code: &str| match code {
+        "sent" => m.outbox_sent,
+        "failed" => m.outbox_failed,
+        _ => m.outbox_pending,
+    };
+    let local = |t: chrono::DateTime<chrono::Utc>| {
+        t.with_timezone(&xinfang_core::case::china_offset()).format("%Y-%m-%d %H:%M:%S").to_string()
+    };
+    let more = i64::from(page.page) * i64::from(page.per_page) < page.total;
+    render(&OutboxPage {
+        base: base(&staff, &units),
+        statuses: vec![
+            ("", m.outbox_all),
+            ("pending", m.outbox_pending),
+            ("sent", m.outbox_sent),
+            ("failed", m.outbox_failed),
+        ],
+        status,
+        total: page.total,
+        next_page: more.then_some(page.page + 1),
+        rows: page
+            .items
+            .into_iter()
+            .map(|r| MessageLine {
+                id: r.id,
+                created: local(r.created_at),
+                kind: match staff.lang {
+                    Lang::Zh => xinfang_core::notice::kind_label_zh(&r.kind).to_string(),
+                    Lang::En => r.kind.clone(),
+                },
+                to: r.recipient_masked,
+                case_id: r.case_id,
+                case_number: r.case_number.unwrap_or_default(),
+                status: label(&r.status),
+                status_code: r.status,
+                attempts: r.attempts,
+                next: r.next_attempt_at.map(local).unwrap_or_default(),
+                error: r.last_error.unwrap_or_default(),
+                provider: match (r.provider, r.provider_message_id) {
+                    (Some(p), Some(id)) => format!("{p} · {id}"),
+                    (Some(p), None) => p,
+                    _ => String::new(),
+                },
+            })
+            .collect(),
+    })
 }

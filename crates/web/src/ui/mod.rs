@@ -58,6 +58,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/open311", get(admin::open311_keys).post(admin::add_open311_key))
         .route("/admin/open311/{id}/revoke", post(admin::revoke_open311_key))
         .route("/admin/documents", get(admin::documents).post(admin::save_document_template))
+        .route("/admin/outbox", get(admin::outbox))
         .route("/hall", get(hall::console))
         .route("/hall/issue", post(hall::issue))
         .route("/hall/call", post(hall::call_next))
