@@ -278,7 +278,7 @@ impl Store {
             "您正在网上提交信访事项，验证码 {code}，{} 分钟内有效。如非本人操作，请忽略本短信。",
             p.otp_valid_minutes
         );
-        self.queue_sms_tx(&mut tx, phone.as_str(), "portal_code", &body, None, None).await?;
+        self.queue_sms_tx(&mut tx, phone.as_str(), "phone_code", &body, None, None).await?;
         tx.commit().await?;
         Ok(CodeSent { phone_masked: mask_phone(phone.as_str()), valid_minutes: p.otp_valid_minutes })
     }
@@ -662,7 +662,7 @@ impl Store {
             let phone = self.vault.decrypt(&cipher)?;
             if phone.starts_with('1') {
                 let body = format!("您的信访事项 {} 的查询码已重置为 {code}，原查询码作废。", case.number);
-                self.queue_sms_tx(&mut tx, &phone, "query_code_reset", &body, Some(case_id), None).await?;
+                self.queue_sms_tx(&mut tx, &phone, "query_code", &body, Some(case_id), None).await?;
             }
         }
         tx.commit().await?;

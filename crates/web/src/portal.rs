@@ -49,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .route("/portal/case/rate", post(rate))
         .route("/portal/case/review", post(review))
         .route("/portal/case/files", post(upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))
+        .route("/portal/case/documents/{doc}", get(document))
         .route("/portal/logout", post(logout))
 }
 
@@ -415,6 +416,8 @@ struct CasePage {
     m: &'static PortalMessages,
     lang: &'static str,
     case: PortalCase,
+    /// 告知书、处理意见书 addressed to the petitioner.
+    documents: Vec<xinfang_store::documents::DocumentSummary>,
     csrf: String,
     ratings: Vec<(&'static str, &'static str)>,
     error: Option<String>,
@@ -424,7 +427,11 @@ struct CasePage {
 async fn case_view(app: &AppState, headers: &HeaderMap, error: Option<String>, done: bool) -> Response {
     let lang = lang_of(headers);
     let Some((id, ticket)) = ticket_case(app, headers) else { return ticket_expired(headers) };
-    let case = match app.store.portal_case(id).await {
+    let (case, documents) = match async {
+        Ok::<_, StoreError>((app.store.portal_case(id).await?, app.store.petitioner_documents(id).await?))
+    }
+    .await
+    {
         Ok(c) => c,
         Err(e) => return crate::ui::error_page(e, lang),
     };
@@ -433,6 +440,7 @@ async fn case_view(app: &AppState, headers: &HeaderMap, error: Option<String>, d
         m: portal_messages(lang),
         lang: lang_code(lang),
         case,
+        documents,
         csrf: csrf_token(&ticket),
         ratings,
         error,
@@ -516,6 +524,33 @@ async fn upload(State(app): State<AppState>, headers: HeaderMap, mp: Multipart) 
         }
     }
     Redirect::to("/portal/case?done=1").into_response()
+}
+
+/// A notice or opinion addressed to the petitioner: the print page, or with `.docx` the file.
+async fn document(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path(doc): axum::extract::Path<String>,
+) -> Response {
+    let lang = lang_of(&headers);
+    let Some((id, _)) = ticket_case(&app, &headers) else { return ticket_expired(&headers) };
+    let (raw, docx) = match doc.strip_suffix(".docx") {
+        Some(d) => (d, true),
+        None => (doc.as_str(), false),
+    };
+    let Ok(doc_id) = raw.parse::<i64>() else {
+        return crate::ui::error_page(StoreError::NotFound { what: "文书" }, lang);
+    };
+    match app.store.petitioner_document(id, doc_id).await {
+        Ok(d) if docx => no_store(crate::documents::docx_response(&d.content)),
+        Ok(d) => no_store(crate::documents::html(
+            crate::ui::msg::messages(lang),
+            &d.content,
+            format!("/portal/case/documents/{doc_id}.docx"),
+            "/portal/case".into(),
+        )),
+        Err(e) => crate::ui::error_page(e, lang),
+    }
 }
 
 async fn logout() -> Response {

@@ -1271,7 +1271,7 @@ async fn browser_portal_file_track_and_rate() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(b.path().await, "/portal/file", "the form stays as typed");
-    let sms = server.log_line(&["139****0077", "portal_code"], 15).await.expect("the code's text message in the log");
+    let sms = server.log_line(&["139****0077", "phone_code"], 15).await.expect("the code's text message in the log");
     let otp = code_in(&sms, "验证码", 6);
     assert_eq!(otp.len(), 6, "{sms}");
     // A wrong code first: the form comes back with everything typed and the error at the code.
@@ -1287,6 +1287,9 @@ async fn browser_portal_file_track_and_rate() {
     let query = b.text("#filed-code").await;
     assert_eq!(query.len(), 8, "query code {query}");
     b.screenshot_at("portal-filed.png", 390, 844).await;
+    // The same number and query code reach the phone by text message (the log channel here).
+    let sms = server.log_line(&["registered", &number], 30).await.expect("the registration's text message in the log");
+    assert!(sms.contains(&format!("查询码 {query}")) && sms.contains("139****0077"), "{sms}");
 
     // The bureau accepts it and replies (as staff do, through the API).
     let clerk = server.login("clerk").await;
@@ -1319,7 +1322,15 @@ async fn browser_portal_file_track_and_rate() {
         assert!(timeline.contains(step), "{step} missing from the timeline:\n{timeline}");
     }
     assert!(b.text("#review-until").await.starts_with("20"), "the review window's last day is shown");
+    // The notices and the opinion addressed to the petitioner, in writing.
+    let docs = b.text("#portal-documents").await;
+    assert!(docs.contains("受理告知书") && docs.contains("处理意见书"), "{docs}");
     b.screenshot_at("portal-case.png", 390, 844).await;
+    b.click_to_page("#portal-documents li:first-child a").await;
+    let notice = b.body_text().await;
+    assert!(notice.contains("受理告知书") && notice.contains("网上测试人"), "{notice}");
+    b.c().back().await.expect("back to the case");
+    b.find("#rate").await;
     // Rate the handling unit's reply: satisfied.
     b.choose("#rate", "stage", "unit").await;
     b.find("#rate input[value=satisfied]").await.click().await.expect("satisfied");

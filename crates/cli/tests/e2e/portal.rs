@@ -81,7 +81,7 @@ async fn portal_filing_over_http() {
     let j: serde_json::Value = r.json().await.unwrap();
     assert_eq!(j["ok"], true, "{j}");
     assert!(j["message"].as_str().unwrap().contains("138****0123"), "{j}");
-    let sms = s.log_line(&["138****0123", "portal_code"], 10).await.expect("the code's text message");
+    let sms = s.log_line(&["138****0123", "phone_code"], 10).await.expect("the code's text message");
     let code: String = sms.split("验证码").nth(1).unwrap().chars().filter(|c| c.is_ascii_digit()).take(6).collect();
     // Again within the minute: refused, with the wait.
     let r = client()
