@@ -2,19 +2,11 @@
 //! with files, the query code shown once, a second submission of the same form, tracking with
 //! its limits and messages in the petitioner's language. (The browser test walks it in Chromium.)
 
-use std::time::Duration;
-
 use reqwest::multipart::{Form, Part};
 
 use crate::e2e::harness::{Backend, Env, Server};
 
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap()
-}
+use crate::e2e::ui::{client, csrf_of, login, page};
 
 fn between<'a>(html: &'a str, start: &str, end: &str) -> Option<&'a str> {
     let i = html.find(start)? + start.len();
@@ -170,4 +162,39 @@ async fn portal_filing_over_http() {
         .unwrap();
     assert_eq!(r.status(), 401);
     assert!(r.text().await.unwrap().contains("查询已过期"));
+}
+
+#[tokio::test]
+async fn staff_give_a_lost_query_code_anew() {
+    let env = Env::new(Backend::Sqlite).expect("sqlite");
+    let s = env.start(true);
+    let clerk = login(&s, "clerk").await;
+    let (status, html) = page(&s, &clerk, "/cases/1").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("id=\"reset-query-code\""), "the clerk is offered a new query code");
+    let r = client()
+        .post(format!("{}/cases/1/query-code", s.base))
+        .header("cookie", &clerk)
+        .form(&[("_csrf", csrf_of(&html).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let text = r.text().await.unwrap();
+    let code: String = text.split("新的查询码：").nth(1).expect("the new code").chars().take(8).collect();
+    let number = s.get("/api/v1/cases/1", &s.login("clerk").await).await.body["number"].as_str().unwrap().to_string();
+    let r = client()
+        .post(format!("{}/portal/track", s.base))
+        .form(&[("number", number.as_str()), ("query_code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "the new code opens the case");
+    // Without the form's token nothing changes; an analyst is not offered it.
+    let r = client().post(format!("{}/cases/1/query-code", s.base)).header("cookie", &clerk).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let analyst = login(&s, "analyst").await;
+    let (_, html) = page(&s, &analyst, "/cases/1").await;
+    assert!(!html.contains("reset-query-code"));
 }
