@@ -3,11 +3,11 @@
 //! font attributes, so Word and WPS show the Chinese fonts). Used by the staff pages, the API and
 //! the public portal.
 //!
-//! The DOCX is written here, with a small stored (uncompressed) ZIP writer, rather than with a
-//! crate: `docx-rs` brings `zip` 8 with two deflate back-ends (zopfli, zlib-rs) and `quick-xml`
-//! with `encoding_rs`, and current `zip` needs a newer Rust than ours — a lot for five small XML
-//! parts of a few kilobytes. Stored entries are valid in OOXML packages; Word, WPS and
-//! LibreOffice open them.
+//! The few OOXML parts are written here and packed with the `zip` crate (2.x, no compression
+//! back-ends) rather than with `docx-rs`, which brings `zip` 8 with two deflate back-ends and
+//! `quick-xml` with `encoding_rs`, and needs a newer Rust than ours — a lot for six small XML
+//! parts. Stored (uncompressed) entries are valid in OOXML packages; Word, WPS and LibreOffice
+//! open them.
 
 use askama::Template;
 use axum::response::Response;
@@ -181,95 +181,22 @@ fn core_xml(doc: &RenderedDocument) -> String {
 
 /// The document as a DOCX file (A4, Chinese official-document fonts).
 pub fn docx(doc: &RenderedDocument) -> Vec<u8> {
-    let mut zip = StoredZip::default();
-    zip.add("[Content_Types].xml", CONTENT_TYPES.as_bytes());
-    zip.add("_rels/.rels", ROOT_RELS.as_bytes());
-    zip.add("docProps/core.xml", core_xml(doc).as_bytes());
-    zip.add("word/_rels/document.xml.rels", DOCUMENT_RELS.as_bytes());
-    zip.add("word/styles.xml", styles_xml().as_bytes());
-    zip.add("word/document.xml", document_xml(doc).as_bytes());
-    zip.finish()
-}
-
-/// CRC-32 (IEEE), bit by bit: the parts are a few kilobytes.
-fn crc32(data: &[u8]) -> u32 {
-    let mut c = 0xFFFF_FFFFu32;
-    for &b in data {
-        c ^= u32::from(b);
-        for _ in 0..8 {
-            c = if c & 1 != 0 { (c >> 1) ^ 0xEDB8_8320 } else { c >> 1 };
-        }
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let parts: [(&str, String); 6] = [
+        ("[Content_Types].xml", CONTENT_TYPES.to_string()),
+        ("_rels/.rels", ROOT_RELS.to_string()),
+        ("docProps/core.xml", core_xml(doc)),
+        ("word/_rels/document.xml.rels", DOCUMENT_RELS.to_string()),
+        ("word/styles.xml", styles_xml()),
+        ("word/document.xml", document_xml(doc)),
+    ];
+    for (name, body) in parts {
+        // Writing to memory cannot fail.
+        let _ = zip.start_file(name, options).and_then(|_| zip.write_all(body.as_bytes()).map_err(Into::into));
     }
-    !c
-}
-
-/// A ZIP archive of stored (uncompressed) entries, written in memory.
-#[derive(Default)]
-struct StoredZip {
-    out: Vec<u8>,
-    central: Vec<u8>,
-    entries: u16,
-}
-
-impl StoredZip {
-    fn add(&mut self, name: &str, data: &[u8]) {
-        let offset = self.out.len() as u32;
-        let crc = crc32(data);
-        let size = data.len() as u32;
-        // 1980-01-01 00:00, the earliest DOS date: the files carry no meaningful time.
-        let (time, date) = (0u16, 0x21u16);
-        let le16 = |v: &mut Vec<u8>, x: u16| v.extend_from_slice(&x.to_le_bytes());
-        let le32 = |v: &mut Vec<u8>, x: u32| v.extend_from_slice(&x.to_le_bytes());
-        let o = &mut self.out;
-        le32(o, 0x0403_4b50);
-        le16(o, 20);
-        le16(o, 0);
-        le16(o, 0);
-        le16(o, time);
-        le16(o, date);
-        le32(o, crc);
-        le32(o, size);
-        le32(o, size);
-        le16(o, name.len() as u16);
-        le16(o, 0);
-        o.extend_from_slice(name.as_bytes());
-        o.extend_from_slice(data);
-        let c = &mut self.central;
-        le32(c, 0x0201_4b50);
-        le16(c, 20);
-        le16(c, 20);
-        le16(c, 0);
-        le16(c, 0);
-        le16(c, time);
-        le16(c, date);
-        le32(c, crc);
-        le32(c, size);
-        le32(c, size);
-        le16(c, name.len() as u16);
-        le16(c, 0);
-        le16(c, 0);
-        le16(c, 0);
-        le16(c, 0);
-        le32(c, 0);
-        le32(c, offset);
-        c.extend_from_slice(name.as_bytes());
-        self.entries += 1;
-    }
-
-    fn finish(mut self) -> Vec<u8> {
-        let cd_offset = self.out.len() as u32;
-        let cd_size = self.central.len() as u32;
-        self.out.append(&mut self.central);
-        let o = &mut self.out;
-        o.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
-        o.extend_from_slice(&[0, 0, 0, 0]);
-        o.extend_from_slice(&self.entries.to_le_bytes());
-        o.extend_from_slice(&self.entries.to_le_bytes());
-        o.extend_from_slice(&cd_size.to_le_bytes());
-        o.extend_from_slice(&cd_offset.to_le_bytes());
-        o.extend_from_slice(&[0, 0]);
-        self.out
-    }
+    zip.finish().map(|c| c.into_inner()).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -288,11 +215,6 @@ mod tests {
             organ: "清徐县".into(),
             date: "2026年7月1日".into(),
         }
-    }
-
-    #[test]
-    fn crc_is_the_ieee_one() {
-        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
     }
 
     #[test]
