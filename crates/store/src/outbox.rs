@@ -196,7 +196,7 @@ impl Store {
     }
 
     /// Commit what was queued and wake this node's worker to send it.
-    async fn commit_and_wake(&self, tx: Tx) -> Result<(), StoreError> {
+    pub(crate) async fn commit_and_wake(&self, tx: Tx) -> Result<(), StoreError> {
         tx.commit().await?;
         self.wake.notify_one();
         Ok(())

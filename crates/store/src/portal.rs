@@ -279,7 +279,7 @@ impl Store {
             p.otp_valid_minutes
         );
         self.queue_sms_tx(&mut tx, phone.as_str(), "phone_code", &body, None, None).await?;
-        tx.commit().await?;
+        self.commit_and_wake(tx).await?;
         Ok(CodeSent { phone_masked: mask_phone(phone.as_str()), valid_minutes: p.otp_valid_minutes })
     }
 
@@ -364,7 +364,8 @@ impl Store {
         let mut view = self.register_in(&mut tx, &actor, &input, Some(form_key), now).await?;
         tx.execute("UPDATE portal_otps SET used_at = $1 WHERE id = $2", args![now, otp_id]).await?;
         record_attempt(&mut tx, "file_address", &address_key, now).await?;
-        tx.commit().await?;
+        // The registration's text message (number and query code) goes at once.
+        self.commit_and_wake(tx).await?;
         Ok(Filed { number: view.number.clone(), case_id: view.id, query_code: view.query_code.take() })
     }
 
@@ -665,7 +666,7 @@ impl Store {
                 self.queue_sms_tx(&mut tx, &phone, "query_code", &body, Some(case_id), None).await?;
             }
         }
-        tx.commit().await?;
+        self.commit_and_wake(tx).await?;
         Ok(code)
     }
 }
