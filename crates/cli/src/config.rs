@@ -10,7 +10,7 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct Common {
     /// Configuration file (TOML) with any of: listen, database_url, data_dir, data_key, log,
-    /// public_url, worker_interval, and a [notify] table (sms, email, retry_first, retry_max,
+    /// public_url, worker_interval, trusted_proxies, and a [notify] table (sms, email, retry_first, retry_max,
     /// retry_attempts, sms_url, sms_format, sms_template, sms_sign, sms_token, sms_header,
     /// sms_timeout, sms_id_field, smtp_host, smtp_port, smtp_tls, smtp_user, smtp_password,
     /// smtp_from) — the same names as the flags below.
@@ -39,6 +39,11 @@ pub struct Common {
     /// [default: 10]. A message queued on this node is sent at once.
     #[arg(long, env = "XINFANG_WORKER_INTERVAL", global = true)]
     pub worker_interval: Option<u64>,
+    /// Addresses of reverse proxies in front of xinfang, comma-separated (e.g. 10.0.0.5,10.0.0.6).
+    /// Their X-Forwarded-For header names the client, so the public portal's per-address limits
+    /// count petitioners, not the proxy. Without it the header is ignored.
+    #[arg(long, env = "XINFANG_TRUSTED_PROXIES", global = true)]
+    pub trusted_proxies: Option<String>,
     #[command(flatten)]
     pub notify: NotifyArgs,
 }
@@ -151,6 +156,7 @@ struct FileConfig {
     log: Option<String>,
     public_url: Option<String>,
     worker_interval: Option<u64>,
+    trusted_proxies: Option<String>,
     notify: Option<NotifyArgs>,
 }
 
@@ -164,6 +170,7 @@ pub struct Config {
     pub log: String,
     pub public_url: Option<String>,
     pub worker_interval: std::time::Duration,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub notify: NotifyArgs,
 }
 
@@ -185,6 +192,20 @@ impl Config {
             .clone()
             .or(file.database_url)
             .unwrap_or_else(|| format!("sqlite:{}", data_dir.join("xinfang.db").display()));
+        let trusted_proxies = common
+            .trusted_proxies
+            .clone()
+            .or(file.trusted_proxies)
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<std::net::IpAddr>().with_context(|| {
+                    format!("--trusted-proxies 中的「{s}」不是 IP 地址：请写逗号分隔的 IP 地址，如 10.0.0.5,10.0.0.6")
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
         Ok(Config {
             listen: listen_flag.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_string()),
             database_url,
@@ -195,6 +216,7 @@ impl Config {
             worker_interval: std::time::Duration::from_secs(
                 common.worker_interval.or(file.worker_interval).unwrap_or(10).max(1),
             ),
+            trusted_proxies,
             notify: common.notify.clone().or(file.notify.unwrap_or_default()),
         })
     }
@@ -284,5 +306,16 @@ mod tests {
         assert_eq!(cfg.retry().first, chrono::Duration::seconds(30));
         assert_eq!(cfg.retry().attempts, xinfang_store::jobs::MAX_ATTEMPTS);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_a_clear_error() {
+        let common = Common { trusted_proxies: Some(" 10.0.0.5, ::1 ,".into()), ..Default::default() };
+        let cfg = Config::resolve(&common, None).unwrap();
+        assert_eq!(cfg.trusted_proxies, vec!["10.0.0.5".parse::<std::net::IpAddr>().unwrap(), "::1".parse().unwrap()]);
+        let bad = Common { trusted_proxies: Some("10.0.0.5,proxy.local".into()), ..Default::default() };
+        let e = Config::resolve(&bad, None).unwrap_err().to_string();
+        assert!(e.contains("proxy.local") && e.contains("--trusted-proxies"), "{e}");
+        assert!(Config::resolve(&Common::default(), None).unwrap().trusted_proxies.is_empty());
     }
 }

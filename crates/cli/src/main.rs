@@ -197,7 +197,8 @@ async fn serve(store: Store, cfg: &Config) -> Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "xinfang listening");
     println!("xinfang 已启动：http://{addr}  (API: http://{addr}/api/v1/openapi.json)");
-    let app = xinfang_web::app(store.clone());
+    let app =
+        xinfang_web::app_with(store.clone(), xinfang_web::WebOptions { trusted_proxies: cfg.trusted_proxies.clone() });
     spawn_worker(store.clone(), channels, cfg.worker_interval);
     axum_serve(listener, app).await?;
     store.close().await;

@@ -23,6 +23,17 @@ use xinfang_store::Store;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (see [`portal::ClientAddr`]).
+    pub trusted_proxies: std::sync::Arc<Vec<std::net::IpAddr>>,
+}
+
+/// How the HTTP layer is set up beyond the store.
+#[derive(Debug, Clone, Default)]
+pub struct WebOptions {
+    /// Addresses of the reverse proxies in front of xinfang. Requests from them are counted
+    /// against the client their `X-Forwarded-For` names (the portal's limits are per address);
+    /// from anywhere else the header is ignored, so it cannot be forged.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -39,7 +50,12 @@ fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLa
 
 /// The whole application: API, health checks, and a JSON 404 for everything else.
 pub fn app(store: Store) -> Router {
-    let state = AppState { store };
+    app_with(store, WebOptions::default())
+}
+
+/// [`app`] with options.
+pub fn app_with(store: Store, options: WebOptions) -> Router {
+    let state = AppState { store, trusted_proxies: std::sync::Arc::new(options.trusted_proxies) };
     Router::new()
         .merge(api::routes())
         .merge(open311::routes())

@@ -7,7 +7,7 @@
 //! it. Every rule is the store's and the core's; these handlers only parse and render.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Multipart, State};
@@ -56,11 +56,37 @@ pub fn routes() -> Router<AppState> {
 /// The petitioner's network address, for the limits (a keyed hash of it is all that is kept).
 pub struct ClientAddr(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+/// The client's address: the peer's, or — when the peer is a trusted reverse proxy — the last
+/// address in `X-Forwarded-For` that is not itself a trusted proxy (proxies append what they
+/// saw, so addresses left of that one could have been written by the client).
+pub fn client_address(peer: Option<IpAddr>, forwarded_for: Option<&str>, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let peer = peer?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let hops = forwarded_for.unwrap_or("").split(',').rev().map(|h| h.trim().parse::<IpAddr>());
+    for hop in hops {
+        match hop {
+            Ok(ip) if trusted.contains(&ip) => continue,
+            Ok(ip) => return Some(ip),
+            Err(_) => break,
+        }
+    }
+    Some(peer)
+}
+
+impl<S> FromRequestParts<S> for ClientAddr
+where
+    S: Send + Sync,
+    AppState: axum::extract::FromRef<S>,
+{
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
-        Ok(ClientAddr(ip.unwrap_or_else(|| "unknown".into())))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let app = <AppState as axum::extract::FromRef<S>>::from_ref(state);
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        let xff = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+        let ip = client_address(peer, xff, &app.trusted_proxies);
+        Ok(ClientAddr(ip.map(|i| i.to_string()).unwrap_or_else(|| "unknown".into())))
     }
 }
 
@@ -581,5 +607,30 @@ pub async fn staff_reset_query_code(
             staff.lang,
         )),
         Err(e) => crate::ui::error_page(e, staff.lang),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_address;
+
+    #[test]
+    fn forwarded_for_counts_only_behind_a_trusted_proxy() {
+        let ip = |s: &str| s.parse().unwrap();
+        let proxy = [ip("10.0.0.5")];
+        // Straight from the client: the header is ignored (anyone can write it).
+        assert_eq!(client_address(Some(ip("203.0.113.9")), Some("1.2.3.4"), &proxy), Some(ip("203.0.113.9")));
+        // Through the proxy: the address it saw, not what the client wrote before it.
+        assert_eq!(client_address(Some(ip("10.0.0.5")), Some("1.2.3.4, 203.0.113.9"), &proxy), Some(ip("203.0.113.9")));
+        // Two trusted proxies in a row are skipped.
+        let two = [ip("10.0.0.5"), ip("10.0.0.6")];
+        assert_eq!(
+            client_address(Some(ip("10.0.0.5")), Some("198.51.100.7, 10.0.0.6"), &two),
+            Some(ip("198.51.100.7"))
+        );
+        // A proxy without the header, or with garbage: the proxy itself.
+        assert_eq!(client_address(Some(ip("10.0.0.5")), None, &proxy), Some(ip("10.0.0.5")));
+        assert_eq!(client_address(Some(ip("10.0.0.5")), Some("not-an-ip"), &proxy), Some(ip("10.0.0.5")));
+        assert_eq!(client_address(None, Some("1.2.3.4"), &proxy), None);
     }
 }
