@@ -30,6 +30,8 @@ pub(crate) struct Learnt {
 pub(crate) type Shared = Arc<RwLock<Option<Learnt>>>;
 
 /// The seed model, trained once per process and cloned into each store.
+// TODO(merge): train on the evaluation corpus's train split too (`crates/text/data/eval/`, lines
+// with `"split": "train"` only) once it is on main.
 fn seed_model() -> &'static Model {
     static M: std::sync::OnceLock<Model> = std::sync::OnceLock::new();
     M.get_or_init(|| Model::train(&seed_examples()))
@@ -162,7 +164,11 @@ impl Store {
             .map(|s| {
                 let unit = xinfang_core::case::default_route(&categories, &s.category, county.as_deref());
                 TriageSuggestion {
-                    category_name: categories.iter().find(|c| c.code == s.category).map(|c| c.name.clone()).unwrap_or_default(),
+                    category_name: categories
+                        .iter()
+                        .find(|c| c.code == s.category)
+                        .map(|c| c.name.clone())
+                        .unwrap_or_default(),
                     unit_name: unit.as_deref().and_then(name_of),
                     unit,
                     score: (s.score * 1000.0).round() / 1000.0,

@@ -91,7 +91,10 @@ impl Gazetteer {
             if kind == Kind::County && !g.counties.iter().any(|c| c.code == code) {
                 g.counties.push(County { code: code.to_string(), name: name.to_string() });
             }
-            let others: Vec<&str> = cols.get(3).map(|s| s.split(',').map(str::trim).filter(|s| !s.is_empty()).collect()).unwrap_or_default();
+            let others: Vec<&str> = cols
+                .get(3)
+                .map(|s| s.split(',').map(str::trim).filter(|s| !s.is_empty()).collect())
+                .unwrap_or_default();
             for nm in std::iter::once(name).chain(others) {
                 let nm = crate::normalize(nm);
                 g.longest = g.longest.max(nm.chars().count());

@@ -300,7 +300,22 @@ mod tests {
     #[test]
     fn seed_covers_every_shipped_category() {
         let seed = seed_examples();
-        for c in ["labor", "land", "expropriation", "construction", "property", "urban", "civil", "soe", "veterans", "rural", "environment", "law", "discipline", "other"] {
+        for c in [
+            "labor",
+            "land",
+            "expropriation",
+            "construction",
+            "property",
+            "urban",
+            "civil",
+            "soe",
+            "veterans",
+            "rural",
+            "environment",
+            "law",
+            "discipline",
+            "other",
+        ] {
             let n = seed.iter().filter(|e| e.category == c).count();
             assert!(n >= 15, "{c}: {n} examples");
         }

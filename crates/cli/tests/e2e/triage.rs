@@ -30,7 +30,8 @@ both!(triage_command_and_endpoint, |env: Env| async move {
 
     let s = env.start(false);
     let clerk = s.login("clerk").await;
-    let r = s.post("/api/v1/triage", &clerk, json!({"statement": "小区暖气不热，供热公司不管", "county": "140106"})).await;
+    let r =
+        s.post("/api/v1/triage", &clerk, json!({"statement": "小区暖气不热，供热公司不管", "county": "140106"})).await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.body["suggestions"][0]["category"], "construction");
     assert_eq!(r.body["suggestions"][0]["unit_name"], "市住建局");

@@ -36,7 +36,10 @@ both!(routing_records_a_decision_and_every_node_learns_it, |h| async move {
         h.store.act(&clerk, case.id, &forward("140121")).await?;
         let row = h
             .raw
-            .rows(&format!("SELECT category, unit, county, suggested, words FROM triage_decisions WHERE case_id = {}", case.id))
+            .rows(&format!(
+                "SELECT category, unit, county, suggested, words FROM triage_decisions WHERE case_id = {}",
+                case.id
+            ))
             .await?;
         assert_eq!(row.len(), 1);
         assert_eq!(row[0][0].as_deref(), Some(label));

@@ -141,7 +141,8 @@ fn print_figures(f: &Figures, pairs: Option<(usize, usize, usize, usize)>) {
     }
     println!("{:>9}", "recall");
     for r in &cats {
-        let row: Vec<usize> = cats.iter().map(|c| f.confusion.get(&((*r).clone(), (*c).clone())).copied().unwrap_or(0)).collect();
+        let row: Vec<usize> =
+            cats.iter().map(|c| f.confusion.get(&((*r).clone(), (*c).clone())).copied().unwrap_or(0)).collect();
         let total: usize = row.iter().sum();
         if total == 0 {
             continue;
@@ -158,7 +159,10 @@ fn print_figures(f: &Figures, pairs: Option<(usize, usize, usize, usize)>) {
             let p = tp as f64 / (tp + fp).max(1) as f64;
             let r = tp as f64 / (tp + fn_).max(1) as f64;
             let f1 = if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
-            println!("\npairs: precision {:.3}, recall {:.3}, F1 {:.3} (tp {tp}, fp {fp}, fn {fn_}, tn {tn})", p, r, f1);
+            println!(
+                "\npairs: precision {:.3}, recall {:.3}, F1 {:.3} (tp {tp}, fp {fp}, fn {fn_}, tn {tn})",
+                p, r, f1
+            );
         }
         None => println!("\npairs: not measured (same-matter detection not wired in this build)"),
     }
@@ -216,7 +220,11 @@ fn main() {
                 .map(|l| Example { text: l.text.clone(), category: l.category.clone() }),
         );
         let test: Vec<Line> = lines.into_iter().filter(|l| l.split == "test").collect();
-        println!("trained on {} statements (seed {} + corpus train split); held-out test split:", train.len(), seed.len());
+        println!(
+            "trained on {} statements (seed {} + corpus train split); held-out test split:",
+            train.len(),
+            seed.len()
+        );
         let model = Model::train(&train);
         println!("temperature {:.3}\n", model.temperature());
         let mut f = Figures::default();
@@ -242,12 +250,18 @@ fn main() {
         );
         let mut f = Figures::default();
         for fold in 0..5 {
-            let train: Vec<Example> = seed.iter().enumerate().filter(|(i, _)| i % 5 != fold).map(|x| x.1.clone()).collect();
+            let train: Vec<Example> =
+                seed.iter().enumerate().filter(|(i, _)| i % 5 != fold).map(|x| x.1.clone()).collect();
             let test: Vec<Line> = seed
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| i % 5 == fold)
-                .map(|(_, e)| Line { text: e.text.clone(), category: e.category.clone(), place: None, split: "test".into() })
+                .map(|(_, e)| Line {
+                    text: e.text.clone(),
+                    category: e.category.clone(),
+                    place: None,
+                    split: "test".into(),
+                })
                 .collect();
             evaluate(&Model::train(&train), &test, &mut f);
         }
