@@ -67,6 +67,13 @@ enum Cmd {
         #[command(subcommand)]
         command: AuditCmd,
     },
+    /// 分流建议 Triage: read one statement per line on standard input, write one JSON object per
+    /// line: `{"suggestions":[{"category":"labor","unit":"rsj","score":0.83},…],"place":"140105"}`
+    /// — the top 3 categories with their confidence and the unit the routing rules give, and the
+    /// county/district the text names (`null` when none). An empty line gives
+    /// `{"suggestions":[],"place":null}`, so output lines match input lines. Uses the database's
+    /// categories, units and the routing decisions learnt so far.
+    Triage,
     /// Open311 GeoReport v2 (`/open311/v2/`): the API keys of the systems that post requests.
     Open311 {
         #[command(subcommand)]
@@ -239,6 +246,37 @@ async fn axum_serve(listener: tokio::net::TcpListener, app: xinfang_web::Router)
     Ok(())
 }
 
+/// One line of `xinfang triage`'s output (fields in the documented order).
+#[derive(serde::Serialize)]
+struct TriageLine<'a> {
+    suggestions: Vec<TriageLineItem<'a>>,
+    place: Option<&'a str>,
+}
+
+#[derive(serde::Serialize)]
+struct TriageLineItem<'a> {
+    category: &'a str,
+    unit: Option<&'a str>,
+    score: f64,
+}
+
+/// `xinfang triage`: a JSON line per statement line.
+async fn triage_lines(store: &Store, input: impl std::io::BufRead, mut out: impl std::io::Write) -> Result<()> {
+    for line in input.lines() {
+        let line = line.context("无法读取标准输入（须为 UTF-8 文本）")?;
+        let t = store.triage(line.trim(), None).await?;
+        let suggestions = t
+            .suggestions
+            .iter()
+            .map(|s| TriageLineItem { category: &s.category, unit: s.unit.as_deref(), score: s.score })
+            .collect();
+        serde_json::to_writer(&mut out, &TriageLine { suggestions, place: t.place.as_deref() })?;
+        writeln!(out)?;
+        out.flush()?;
+    }
+    Ok(())
+}
+
 fn read_password() -> Result<String> {
     let mut s = String::new();
     std::io::stdin().read_to_string(&mut s).context("无法从标准输入读取密码")?;
@@ -316,6 +354,10 @@ async fn run() -> Result<()> {
                     Ok(())
                 }
             }
+        }
+        Cmd::Triage => {
+            let store = open_store(&cfg).await?;
+            triage_lines(&store, std::io::stdin().lock(), std::io::stdout().lock()).await
         }
         Cmd::Open311 { command: Open311Cmd::Key { command } } => {
             let store = open_store(&cfg).await?;

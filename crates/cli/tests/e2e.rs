@@ -13,5 +13,6 @@ mod e2e {
     pub mod open311;
     pub mod portal;
     pub mod stories;
+    pub mod triage;
     pub mod ui;
 }

@@ -1,7 +1,8 @@
 //! 后续动作 What follows an event, in the same transaction as the event itself: the formal
-//! documents (文书) it issues and the messages to the petitioner it queues. Both registration and
-//! every later command pass through [`Store::after_event`], so nothing that must follow an event
-//! can be forgotten by one path and not the other.
+//! documents (文书) it issues, the messages to the petitioner it queues, and the routing decision
+//! the triage model learns from. Both registration and every later command pass through
+//! [`Store::after_event`], so nothing that must follow an event can be forgotten by one path and
+//! not the other.
 
 use xinfang_core::lifecycle::{CaseFacts, Event};
 
@@ -34,6 +35,7 @@ impl Store {
             "event followups"
         );
         crate::outbox::queue_for_event(self, tx, f).await?;
+        crate::triage::record_decision(self, tx, f).await?;
         Ok(())
     }
 }

@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod open311;
 pub mod outbox;
 pub mod portal;
+pub mod triage;
 pub mod units;
 pub mod users;
 
@@ -89,6 +90,8 @@ pub struct Store {
     pub(crate) public_url: Option<Arc<str>>,
     /// Woken when this node queues a message, so its worker sends it without waiting.
     pub(crate) wake: Arc<tokio::sync::Notify>,
+    /// 智能分流 The triage model as this node has learnt it (built at the first suggestion).
+    pub(crate) triage: triage::Shared,
 }
 
 impl Store {
@@ -103,6 +106,7 @@ impl Store {
             retry: jobs::Retry::default(),
             public_url: None,
             wake: Arc::new(tokio::sync::Notify::new()),
+            triage: Arc::new(RwLock::new(None)),
         })
     }
 

@@ -47,5 +47,7 @@ mod repeats;
 mod schema;
 #[path = "store/stories.rs"]
 mod stories;
+#[path = "store/triage.rs"]
+mod triage;
 #[path = "store/users.rs"]
 mod users;

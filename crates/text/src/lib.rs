@@ -3,7 +3,9 @@
 //! Normalisation comes first because every comparison of what people typed — names, places,
 //! statements — must not depend on full-width digits, stray spaces or traditional punctuation.
 
+pub mod gazetteer;
 pub mod segment;
+pub mod triage;
 
 /// Fold full-width ASCII (ＡＢＣ１２３，　) to half-width, lower-case Latin letters, and collapse
 /// runs of whitespace into one space. Chinese characters are left as they are.

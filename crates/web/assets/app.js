@@ -138,3 +138,78 @@
     });
   });
 })();
+
+// 分流建议: as the clerk types the statement, ask the server for the top categories (debounced)
+// and show them with their confidence, unit and the words that weighed; a click fills in the
+// category, and the place when it is still empty. The clerk's choice is what the system learns.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var panel = document.getElementById("triage");
+    var statement = document.getElementById("statement");
+    if (!panel || !statement || !window.fetch) return;
+    var list = document.getElementById("triage-list");
+    var placeLine = document.getElementById("triage-place");
+    var category = document.getElementById("category");
+    var county = document.getElementById("county");
+    var timer = null;
+    var asked = "";
+    function el(tag, cls, text) {
+      var e = document.createElement(tag);
+      if (cls) e.className = cls;
+      if (text) e.textContent = text;
+      return e;
+    }
+    function choose(s, place) {
+      if (category) category.value = s.category;
+      if (county && !county.value && place) county.value = place;
+      list.querySelectorAll("button").forEach(function (b) {
+        b.classList.toggle("chosen", b.getAttribute("data-category") === s.category);
+      });
+    }
+    function show(a) {
+      list.textContent = "";
+      if (!a.suggestions.length) { panel.hidden = true; return; }
+      a.suggestions.forEach(function (s) {
+        var li = el("li");
+        var b = el("button", "link triage-pick");
+        b.type = "button";
+        b.setAttribute("data-category", s.category);
+        b.appendChild(el("strong", "", s.category_name || s.category));
+        b.appendChild(el("span", "score", " " + Math.round(s.score * 100) + "%"));
+        b.appendChild(el("span", "unit", " → " + (s.unit_name || s.unit || panel.dataset.byPlace)));
+        if (category && category.value === s.category) b.classList.add("chosen");
+        b.addEventListener("click", function () { choose(s, a.place); });
+        li.appendChild(b);
+        if (s.words && s.words.length) {
+          li.appendChild(el("span", "meta", " " + panel.dataset.words + "：" + s.words.join("、")));
+        }
+        list.appendChild(li);
+      });
+      placeLine.textContent = a.place ? panel.dataset.place + "：" + (a.place_name || a.place) : "";
+      panel.hidden = false;
+    }
+    function ask() {
+      var text = statement.value.trim();
+      var place = county ? county.value : "";
+      if (text + "|" + place === asked) return;
+      asked = text + "|" + place;
+      if (!text) { panel.hidden = true; return; }
+      fetch("/api/v1/triage", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": panel.dataset.csrf },
+        body: JSON.stringify({ statement: text, county: place || null })
+      })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (a) { if (a && asked === text + "|" + place) show(a); })
+        .catch(function () { /* suggestions are a help, never in the way */ });
+    }
+    statement.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(ask, 400);
+    });
+    if (county) county.addEventListener("change", ask);
+    ask();
+  });
+})();

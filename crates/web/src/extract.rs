@@ -59,6 +59,43 @@ where
     }
 }
 
+/// A signed-in caller by bearer token, or — for the staff pages' own scripts — by the session
+/// cookie together with the page's CSRF token in the `X-CSRF-Token` header (a cookie alone is
+/// refused, so another site cannot use a signed-in browser).
+pub struct AuthedOrSession {
+    pub actor: Actor,
+    pub lang: Lang,
+}
+
+impl<S> FromRequestParts<S> for AuthedOrSession
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let lang = lang_of(&parts.headers);
+        if parts.headers.contains_key(header::AUTHORIZATION) {
+            let a = Authed::from_request_parts(parts, state).await?;
+            return Ok(AuthedOrSession { actor: a.actor, lang: a.lang });
+        }
+        let session = crate::ui::cookie_value(&parts.headers, crate::ui::SESSION_COOKIE)
+            .ok_or_else(|| ApiError::unauthenticated(lang))?;
+        let csrf = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+        if csrf != Some(crate::ui::csrf_token(&session).as_str()) {
+            return Err(ApiError::unauthenticated(lang));
+        }
+        let app = AppState::from_ref(state);
+        let actor = app
+            .store
+            .actor_for_token(&session)
+            .await
+            .map_err(|e| ApiError::from_store(e, lang))?
+            .ok_or_else(|| ApiError::unauthenticated(lang))?;
+        Ok(AuthedOrSession { actor, lang })
+    }
+}
+
 /// Explain a JSON error in the caller's language. serde's own wording is kept after a readable
 /// lead, since it names the exact field and position.
 pub fn json_error(lang: Lang, e: &serde_json::Error) -> ApiError {

@@ -25,6 +25,7 @@ impl Modify for BearerAuth {
     paths(
         api::auth::login, api::auth::logout, api::auth::me,
         api::cases::register, api::cases::repeats, api::cases::get, api::cases::list, api::cases::act, api::cases::reveal, api::cases::attachments, api::cases::upload, api::cases::attachment,
+        api::triage::suggest,
         api::documents::list, api::documents::get, api::documents::get_docx,
         api::meta::units, api::meta::categories, api::meta::calendar, api::meta::outbox, api::meta::healthz, api::meta::readyz,
         crate::open311::discovery, crate::open311::services, crate::open311::service_definition, crate::open311::post_request,

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod cases;
 pub mod documents;
 pub mod meta;
+pub mod triage;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -36,4 +37,5 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/categories", get(meta::categories))
         .route("/api/v1/calendar", get(meta::calendar))
         .route("/api/v1/outbox", get(meta::outbox))
+        .route("/api/v1/triage", post(triage::suggest))
 }
