@@ -34,6 +34,7 @@ impl Store {
             "event followups"
         );
         crate::outbox::queue_for_event(self, tx, f).await?;
+        crate::search::index_case(self, tx, f).await?;
         Ok(())
     }
 }

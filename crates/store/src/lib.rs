@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod open311;
 pub mod outbox;
 pub mod portal;
+pub mod search;
 pub mod units;
 pub mod users;
 
@@ -128,6 +129,7 @@ impl Store {
             self.ensure_categories(&xinfang_core::case::default_categories()).await?;
         }
         self.reload_calendar().await?;
+        self.backfill_search().await?;
         Ok(())
     }
 
