@@ -965,7 +965,8 @@ impl Store {
         let backend = self.backend();
         let words = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(crate::search::query_words);
         let join = if words.is_some() { crate::search::join(backend) } else { "" };
-        let mut sql = Sql::new(&format!(" FROM cases c LEFT JOIN units lu ON lu.id = c.lead_unit_id{join} WHERE 1 = 1"));
+        let mut sql =
+            Sql::new(&format!(" FROM cases c LEFT JOIN units lu ON lu.id = c.lead_unit_id{join} WHERE 1 = 1"));
         push_scope(&mut sql, actor);
         let mut rank = None;
         match &words {
@@ -1029,7 +1030,9 @@ impl Store {
         let mut tx = self.pool.begin_read().await?;
         let (total,): (i64,) = tx.fetch_one(&format!("SELECT COUNT(*){}", sql.text), sql.args.clone()).await?;
         let order = match (f.sort.as_deref(), rank) {
-            (Some("due"), _) => " ORDER BY CASE WHEN c.next_due_on IS NULL THEN 1 ELSE 0 END, c.next_due_on, c.id".into(),
+            (Some("due"), _) => {
+                " ORDER BY CASE WHEN c.next_due_on IS NULL THEN 1 ELSE 0 END, c.next_due_on, c.id".into()
+            }
             (None | Some("relevance"), Some(rank)) => rank,
             _ => " ORDER BY c.received_at DESC, c.id DESC".to_string(),
         };

@@ -86,8 +86,8 @@ async fn document(tx: &mut Tx, case_id: i64) -> Result<Option<String>, StoreErro
     let mut lines: Vec<String> = vec![row.statement];
     lines.extend(row.demands);
     for (data,) in events {
-        let kind: EventKind = serde_json::from_str(&data)
-            .map_err(|e| StoreError::Corrupt(format!("case {case_id} event: {e}")))?;
+        let kind: EventKind =
+            serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(format!("case {case_id} event: {e}")))?;
         match kind {
             EventKind::Rejected { reason, legal_route, .. } => lines.extend([reason, legal_route]),
             EventKind::Replied { opinion, basis, mediation_agreement, .. } => {

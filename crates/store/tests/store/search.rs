@@ -22,18 +22,10 @@ fn marked(parts: &[SnippetPart]) -> String {
 both!(finds_a_word_inside_a_long_word_and_ranks_the_better_match_first, |h| async move {
     let clerk = h.actor("clerk").await;
     let s = &h.store;
-    let once = s
-        .register_case(&clerk, &about("村里修路占了耕地，拆迁补偿款一直没有发放，生活困难。").build(), None)
-        .await?
-        .0;
-    let twice = s
-        .register_case(
-            &clerk,
-            &about("补偿标准太低，补偿款被村委会截留，要求按标准补偿。").build(),
-            None,
-        )
-        .await?
-        .0;
+    let once =
+        s.register_case(&clerk, &about("村里修路占了耕地，拆迁补偿款一直没有发放，生活困难。").build(), None).await?.0;
+    let twice =
+        s.register_case(&clerk, &about("补偿标准太低，补偿款被村委会截留，要求按标准补偿。").build(), None).await?.0;
     let other = s.register_case(&clerk, &about("公司拖欠工资三个月。").build(), None).await?.0;
     assert_eq!(listed(&h, &clerk, q("补偿")).await?, [twice.id, once.id], "补偿 inside 拆迁补偿款, ranked");
     assert_eq!(listed(&h, &clerk, q("拖欠工资")).await?, [other.id]);
@@ -47,7 +39,10 @@ both!(finds_a_word_inside_a_long_word_and_ranks_the_better_match_first, |h| asyn
     assert_eq!(page.total, 2);
     assert_eq!(page.items.iter().map(|c| c.id).collect::<Vec<_>>(), [twice.id, once.id]);
     let page = s.list_cases(&clerk, &q("补偿")).await?;
-    assert_eq!(marked(page.items[1].snippet.as_deref().unwrap_or_default()), "村里修路占了耕地，拆迁[补偿]款一直没有发放，生活困难。");
+    assert_eq!(
+        marked(page.items[1].snippet.as_deref().unwrap_or_default()),
+        "村里修路占了耕地，拆迁[补偿]款一直没有发放，生活困难。"
+    );
     // Without q, no snippet (and none in the JSON).
     let plain = s.list_cases(&clerk, &CaseFilter::default()).await?;
     assert!(plain.items.iter().all(|c| c.snippet.is_none()));
@@ -62,10 +57,8 @@ both!(filters_and_scope_combine_with_the_search, |h| async move {
     s.act(&clerk, here.id, &assign("140121", &[])).await?;
     let there = s.register_case(&clerk, &about("征地补偿不合理").county("140105").build(), None).await?.0;
     s.act(&clerk, there.id, &assign("140105", &[])).await?;
-    let accusation = s
-        .register_case(&clerk, &about("某科长在征地补偿中收受好处").accusation_against("zjj").build(), None)
-        .await?
-        .0;
+    let accusation =
+        s.register_case(&clerk, &about("某科长在征地补偿中收受好处").accusation_against("zjj").build(), None).await?.0;
     s.act(&clerk, accusation.id, &assign("140121", &[])).await?;
 
     let mut all = listed(&h, &clerk, q("征地补偿")).await?;
