@@ -60,7 +60,7 @@ pub fn snippet(text: &str, words: &[String], width: usize) -> Option<Vec<Piece>>
             return;
         }
         match pieces.last_mut() {
-            Some(p) if p.hit == hit && !hit => p.text.extend(s),
+            Some(p) if p.hit == hit => p.text.extend(s),
             _ => pieces.push(Piece { text: s.iter().collect(), hit }),
         }
     };
@@ -126,6 +126,8 @@ mod tests {
         let s = snippet("ＡＢＣ公司补偿款", &words, 60).unwrap();
         assert_eq!(show(&s), "[ＡＢＣ]公司[补偿款]");
         assert!(snippet("没有的词", &words, 60).is_none());
+        let s = snippet("过渡费没有发放", &["过渡".to_string(), "费".to_string()], 60).unwrap();
+        assert_eq!(show(&s), "[过渡费]没有发放", "adjacent hits are one mark");
         assert!(snippet("x", &[], 60).is_none());
     }
 
