@@ -111,7 +111,7 @@ impl Rng {
 
 fn statement(r: &mut Rng) -> String {
     let mut s = format!("{}{}，{}", r.pick(WHO), r.pick(WHAT), r.pick(HOW));
-    if r.next() % 3 == 0 {
+    if r.next().is_multiple_of(3) {
         s.push_str(&format!("；另外{}，{}", r.pick(WHAT), r.pick(HOW)));
     }
     s.push_str(&format!("，{}。", r.pick(ASK)));
