@@ -174,6 +174,9 @@ pub struct CaseSummary {
     pub next_due_name: Option<String>,
     pub next_due_on: Option<NaiveDate>,
     pub overdue: bool,
+    /// In a search (`q`): the text around the first hit, the searched words marked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<Vec<crate::search::SnippetPart>>,
 }
 
 /// An earlier case that may be the same matter, and why.
@@ -206,6 +209,7 @@ impl From<CaseView> for CaseSummary {
             headcount: v.headcount,
             group: v.group,
             overdue: v.overdue,
+            snippet: None,
         }
     }
 }
@@ -215,6 +219,10 @@ impl From<CaseView> for CaseSummary {
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct CaseFilter {
+    /// 全文检索 Words to search for in the statement, demands, place, county, category, units and
+    /// the replies and decisions (Chinese segmented as jieba does; every word must occur). The
+    /// best matches come first unless `sort` is given; each row then carries a `snippet`.
+    pub q: Option<String>,
     pub state: Option<String>,
     /// Lead or assisting unit code.
     pub unit: Option<String>,
@@ -231,7 +239,8 @@ pub struct CaseFilter {
     pub from: Option<NaiveDate>,
     /// Received on or before this date.
     pub to: Option<NaiveDate>,
-    /// `received` (newest first, default) or `due` (nearest deadline first).
+    /// `received` (newest first, default without `q`), `due` (nearest deadline first) or
+    /// `relevance` (best match first, default with `q`).
     pub sort: Option<String>,
     pub page: Option<u32>,
     pub per_page: Option<u32>,
@@ -953,8 +962,19 @@ impl Store {
         let per_page = f.per_page.unwrap_or(50).clamp(1, MAX_PER_PAGE);
         let page = f.page.unwrap_or(1).max(1);
         let today = local_date(crate::now());
-        let mut sql = Sql::new(" FROM cases c LEFT JOIN units lu ON lu.id = c.lead_unit_id WHERE 1 = 1");
+        let backend = self.backend();
+        let words = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(crate::search::query_words);
+        let join = if words.is_some() { crate::search::join(backend) } else { "" };
+        let mut sql =
+            Sql::new(&format!(" FROM cases c LEFT JOIN units lu ON lu.id = c.lead_unit_id{join} WHERE 1 = 1"));
         push_scope(&mut sql, actor);
+        let mut rank = None;
+        match &words {
+            // Only stop words or punctuation: nothing to look for, nothing found.
+            Some(w) if w.is_empty() => sql.push(" AND 1 = 0"),
+            Some(w) => rank = Some(crate::search::restrict(backend, &mut sql, w)),
+            None => {}
+        }
         if let Some(s) = &f.state {
             let p = sql.arg(s.as_str());
             sql.push(&format!(" AND c.state = {p}"));
@@ -1009,10 +1029,14 @@ impl Store {
         }
         let mut tx = self.pool.begin_read().await?;
         let (total,): (i64,) = tx.fetch_one(&format!("SELECT COUNT(*){}", sql.text), sql.args.clone()).await?;
-        let order = match f.sort.as_deref() {
-            Some("due") => " ORDER BY CASE WHEN c.next_due_on IS NULL THEN 1 ELSE 0 END, c.next_due_on, c.id",
-            _ => " ORDER BY c.received_at DESC, c.id DESC",
+        let order = match (f.sort.as_deref(), rank) {
+            (Some("due"), _) => {
+                " ORDER BY CASE WHEN c.next_due_on IS NULL THEN 1 ELSE 0 END, c.next_due_on, c.id".into()
+            }
+            (None | Some("relevance"), Some(rank)) => rank,
+            _ => " ORDER BY c.received_at DESC, c.id DESC".to_string(),
         };
+        let body = if words.is_some() { crate::search::body_column(backend) } else { "CAST(NULL AS TEXT)" };
         let lim = sql.arg(i64::from(per_page));
         let off = sql.arg(i64::from(page - 1) * i64::from(per_page));
         let rows: Vec<SummaryRow> = tx
@@ -1020,7 +1044,7 @@ impl Store {
                 &format!(
                     "SELECT c.id, c.number, c.state, c.channel, c.petition_type, c.category, c.received_at, \
                      lu.code AS lead_unit, (SELECT p.name FROM petitioners p WHERE p.case_id = c.id ORDER BY p.ord LIMIT 1) AS petitioner, \
-                     c.headcount, c.is_group, c.next_due_name, c.next_due_on{}{order} LIMIT {lim} OFFSET {off}",
+                     c.headcount, c.is_group, c.next_due_name, c.next_due_on, {body} AS search_body{}{order} LIMIT {lim} OFFSET {off}",
                     sql.text
                 ),
                 sql.args,
@@ -1045,6 +1069,7 @@ impl Store {
                 group: r.is_group,
                 next_due_name: r.next_due_name,
                 next_due_on: r.next_due_on,
+                snippet: r.search_body.map(|b| crate::search::snippet_of(&b, words.as_deref().unwrap_or_default())),
             })
             .collect();
         Ok(Page { items, total, page, per_page })
@@ -1234,4 +1259,5 @@ struct SummaryRow {
     is_group: bool,
     next_due_name: Option<String>,
     next_due_on: Option<NaiveDate>,
+    search_body: Option<String>,
 }

@@ -36,6 +36,7 @@ impl Store {
         );
         crate::outbox::queue_for_event(self, tx, f).await?;
         crate::triage::record_decision(self, tx, f).await?;
+        crate::search::index_case(self, tx, f).await?;
         Ok(())
     }
 }

@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod open311;
 pub mod outbox;
 pub mod portal;
+pub mod search;
 pub mod triage;
 pub mod units;
 pub mod users;
@@ -132,6 +133,7 @@ impl Store {
             self.ensure_categories(&xinfang_core::case::default_categories()).await?;
         }
         self.reload_calendar().await?;
+        self.backfill_search().await?;
         Ok(())
     }
 

@@ -45,6 +45,8 @@ mod portal;
 mod repeats;
 #[path = "store/schema.rs"]
 mod schema;
+#[path = "store/search.rs"]
+mod search;
 #[path = "store/stories.rs"]
 mod stories;
 #[path = "store/triage.rs"]

@@ -5,6 +5,7 @@
 
 pub mod gazetteer;
 pub mod segment;
+pub mod snippet;
 pub mod triage;
 
 /// Fold full-width ASCII (ＡＢＣ１２３，　) to half-width, lower-case Latin letters, and collapse

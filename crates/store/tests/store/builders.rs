@@ -102,6 +102,10 @@ impl Reg {
         self.0.statement = s.into();
         self
     }
+    pub fn demands(mut self, d: Option<&str>) -> Self {
+        self.0.demands = d.map(str::to_string);
+        self
+    }
     pub fn county(mut self, c: &str) -> Self {
         self.0.place.county = Some(c.into());
         self

@@ -88,6 +88,9 @@ pub struct Row {
     pub overdue: bool,
     pub due_soon: bool,
     pub group: bool,
+    /// In a search: the text around the first hit, as (text, is a searched word) — the template
+    /// escapes the text and marks the hits.
+    pub snippet: Vec<(String, bool)>,
 }
 
 /// Days before a deadline that count as "due soon".
@@ -110,6 +113,7 @@ fn rows(items: Vec<CaseSummary>, names: &Names, today: NaiveDate) -> Vec<Row> {
             overdue: c.overdue,
             due_soon: !c.overdue && c.next_due_on.is_some_and(|d| d <= today + Duration::days(DUE_SOON_DAYS)),
             group: c.group,
+            snippet: c.snippet.unwrap_or_default().into_iter().map(|p| (p.text, p.hit)).collect(),
         })
         .collect()
 }
@@ -298,6 +302,7 @@ pub struct ListPage {
     pub page: u32,
     pub pages: u32,
     pub query: String,
+    pub q: String,
     pub state: String,
     pub overdue: bool,
     pub states: Vec<(String, String)>,
@@ -307,6 +312,7 @@ pub struct ListPage {
 
 #[derive(serde::Deserialize, Default)]
 pub struct ListQuery {
+    q: Option<String>,
     state: Option<String>,
     overdue: Option<String>,
     page: Option<u32>,
@@ -321,14 +327,29 @@ pub async fn case_list(State(app): State<AppState>, staff: Staff, Query(q): Quer
             Err(e) => error_page(e, staff.lang),
         };
     }
+    // The search box: a case number typed exactly opens that case; anything else is searched.
+    let search = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    if let Some(n) = search.as_deref().filter(|s| !s.contains(char::is_whitespace)) {
+        match app.store.case_id_by_number(&staff.actor, n).await {
+            Ok(id) => return Redirect::to(&format!("/cases/{id}")).into_response(),
+            Err(StoreError::NotFound { .. }) => {}
+            Err(e) => return error_page(e, staff.lang),
+        }
+    }
     let state = q.state.clone().filter(|s| CaseState::from_code(s).is_some());
     let overdue = q.overdue.as_deref() == Some("1");
     let filter = CaseFilter {
+        q: search.clone(),
         state: state.clone(),
         overdue: overdue.then_some(true),
         page: q.page,
         per_page: Some(50),
-        sort: Some(if overdue { "due" } else { "received" }.into()),
+        // A search lists the best matches first.
+        sort: match (overdue, &search) {
+            (true, _) => Some("due".into()),
+            (false, Some(_)) => None,
+            (false, None) => Some("received".into()),
+        },
         ..Default::default()
     };
     let today = local_date(xinfang_store::now());
@@ -342,6 +363,9 @@ pub async fn case_list(State(app): State<AppState>, staff: Staff, Query(q): Quer
     };
     let pages = (page.total.max(1) as u64).div_ceil(u64::from(page.per_page)).min(u64::from(u32::MAX)) as u32;
     let mut query = String::new();
+    if let Some(s) = &search {
+        query.push_str(&format!("&q={}", super::urlencode(s)));
+    }
     if let Some(s) = &state {
         query.push_str(&format!("&state={s}"));
     }
@@ -359,6 +383,7 @@ pub async fn case_list(State(app): State<AppState>, staff: Staff, Query(q): Quer
         next_link: (page.page < pages).then(|| link(page.page + 1)),
         rows: rows(page.items, &names, today),
         query: query.clone(),
+        q: search.unwrap_or_default(),
         state: state.unwrap_or_default(),
         overdue,
         states: CaseState::ALL.iter().map(|s| (s.code().to_string(), s.label_zh().to_string())).collect(),
