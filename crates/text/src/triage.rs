@@ -26,10 +26,23 @@ use serde::Deserialize;
 /// well on its first day (`data/triage/seed.jsonl`, one `{"text", "category"}` per line).
 pub const SEED_JSONL: &str = include_str!("../data/triage/seed.jsonl");
 
+/// The evaluation corpus (`data/eval/statements.jsonl`); only its `train` lines are ever kept.
+const CORPUS_JSONL: &str = include_str!("../data/eval/statements.jsonl");
+
 /// Laplace smoothing of the word counts.
 const ALPHA: f64 = 0.3;
 /// A character bigram counts for this much of a word (they overlap the words they come from).
 const BIGRAM_WEIGHT: f64 = 0.5;
+/// Prefix of a word said not to be the matter (「跟物业没关系」「拆迁的事我不说」): a feature of
+/// its own, so the vocabulary of the category a visitor rules out does not vote for it.
+pub const NOT: &str = "非:";
+/// What rules out the words of its clause.
+const NEGATION: &[&str] = &["不是", "没关系", "无关", "不说", "不管", "不提", "不谈", "不涉及"];
+/// What, after a negation, says what the matter is instead (「不是…，是…」「不说…，就说…」).
+const CONTRAST: &[&str] = &["而是", "主要是", "说的是", "就说", "是"];
+pub fn knob(name: &str, d: f64) -> f64 {
+    std::env::var(format!("XT_{name}")).ok().and_then(|v| v.parse().ok()).unwrap_or(d)
+}
 /// Prefix of bigram features, a character nobody types, so they never collide with words.
 const BIGRAM: char = '\u{1f}';
 
@@ -55,17 +68,84 @@ pub fn seed_examples() -> Vec<Example> {
     parse_examples(SEED_JSONL).unwrap_or_else(|e| panic!("shipped triage seed: {e}"))
 }
 
+/// One line of the evaluation corpus.
+#[derive(Deserialize)]
+struct CorpusLine {
+    split: String,
+    category: String,
+    text: String,
+}
+
+/// The starting knowledge of every deployment and of the figures: the seed, then the `train`
+/// lines of the evaluation corpus. Test lines are dropped as they are read, never kept.
+pub fn starting_examples() -> Vec<Example> {
+    let mut out = seed_examples();
+    for (n, l) in CORPUS_JSONL.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let line: CorpusLine =
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("shipped corpus line {}: {e}", n + 1));
+        if line.split == "train" {
+            out.push(Example { text: line.text, category: line.category });
+        }
+    }
+    out
+}
+
+/// The words of a statement for triage (`segment::words`), with what the visitor rules out
+/// marked: in a clause holding a negation (「不是」「没关系」「不说」…) the words get the [`NOT`]
+/// prefix up to a contrast (「而是」「是」…); the words after that contrast, or of the clause that
+/// follows a negated one, are what the matter is and count twice.
+pub fn words(text: &str) -> Vec<String> {
+    let tokens = crate::segment::tokens(text);
+    let mut out = Vec::new();
+    let mut focus_next = false;
+    for clause in tokens.split(|t| t.trim().chars().all(|c| !c.is_alphanumeric())) {
+        if clause.is_empty() {
+            continue;
+        }
+        let s: String = clause.concat();
+        let first = |from: usize, of: &[&str]| {
+            of.iter().filter_map(|m| s[from..].find(m).map(|p| (from + p, from + p + m.len()))).min()
+        };
+        let negation = first(0, NEGATION);
+        let contrast = negation.and_then(|(_, end)| first(end, CONTRAST));
+        let (ruled_out_before, focus_from) = match (negation, contrast) {
+            (None, _) => (0, if focus_next { 0 } else { usize::MAX }),
+            (Some(_), None) => (s.len(), usize::MAX),
+            (Some(_), Some((at, end))) => (at, end),
+        };
+        let mut at = 0;
+        for t in clause {
+            let pos = at;
+            at += t.len();
+            let w = t.trim();
+            if !crate::segment::is_word(w) {
+                continue;
+            }
+            if pos < ruled_out_before && knob("NEG", 1.0) > 0.0 {
+                out.push(format!("{NOT}{w}"));
+            } else {
+                out.push(w.to_string());
+                if pos >= focus_from && knob("FOCUS", 1.0) > 0.0 {
+                    out.push(w.to_string());
+                }
+            }
+        }
+        focus_next = negation.is_some() && contrast.is_none();
+    }
+    out
+}
+
 /// The features of a statement's words, with their weights, in a fixed order.
 pub fn features(words: &[String]) -> Vec<(String, f64)> {
     let mut f: BTreeMap<String, f64> = BTreeMap::new();
     for w in words {
         *f.entry(w.clone()).or_default() += 1.0;
     }
-    let chars: Vec<char> = words.iter().flat_map(|w| w.chars()).collect();
+    let chars: Vec<char> = words.iter().filter(|w| !w.starts_with(NOT)).flat_map(|w| w.chars()).collect();
     for pair in chars.windows(2) {
         if pair.iter().all(|c| !c.is_ascii()) {
             let key: String = std::iter::once(BIGRAM).chain(pair.iter().copied()).collect();
-            *f.entry(key).or_default() += BIGRAM_WEIGHT;
+            *f.entry(key).or_default() += knob("BIGRAM", BIGRAM_WEIGHT);
         }
     }
     f.into_iter().collect()
@@ -103,7 +183,7 @@ impl Model {
     pub fn train(examples: &[Example]) -> Model {
         let mut m = Model::default();
         let prepared: Vec<(Vec<(String, f64)>, String)> =
-            examples.iter().map(|e| (features(&crate::segment::words(&e.text)), e.category.clone())).collect();
+            examples.iter().map(|e| (features(&words(&e.text)), e.category.clone())).collect();
         for (f, c) in &prepared {
             m.learn_features(f, c);
         }
@@ -127,10 +207,10 @@ impl Model {
 
     /// Learn one labelled statement.
     pub fn learn(&mut self, text: &str, category: &str) {
-        self.learn_words(&crate::segment::words(text), category)
+        self.learn_words(&words(text), category)
     }
 
-    /// Learn one labelled statement given as its words (`segment::words`).
+    /// Learn one labelled statement given as its words ([`words`]).
     pub fn learn_words(&mut self, words: &[String], category: &str) {
         self.learn_features(&features(words), category)
     }
@@ -174,7 +254,7 @@ impl Model {
             .collect();
         let own: f64 = if leave_out.is_some() { feats.iter().map(|f| f.1).sum() } else { 0.0 };
         let denom: Vec<f64> = (0..k_n)
-            .map(|k| (self.totals[k] - if leave_out == Some(k) { own } else { 0.0 } + ALPHA * vocab).ln())
+            .map(|k| (self.totals[k] - if leave_out == Some(k) { own } else { 0.0 } + knob("ALPHA", ALPHA) * vocab).ln())
             .collect();
         for (f, w) in feats {
             let Some(v) = self.counts.get(f) else { continue };
@@ -183,7 +263,7 @@ impl Model {
                 if leave_out == Some(k) {
                     c -= w;
                 }
-                ll[k] += w * ((c.max(0.0) + ALPHA).ln() - denom[k]);
+                ll[k] += w * ((c.max(0.0) + knob("ALPHA", ALPHA)).ln() - denom[k]);
             }
         }
         ll
@@ -219,7 +299,7 @@ impl Model {
     /// The `n` most likely categories for a statement, among `allowed` when given (the
     /// deployment's categories), with probabilities and the words that weighed most.
     pub fn suggest(&self, text: &str, allowed: Option<&[String]>, n: usize) -> Vec<Suggestion> {
-        self.suggest_words(&crate::segment::words(text), allowed, n)
+        self.suggest_words(&words(text), allowed, n)
     }
 
     /// As [`Model::suggest`], for a statement already cut into words.
@@ -259,12 +339,12 @@ impl Model {
     fn explain(&self, feats: &[(String, f64)], k: usize, among: &[usize]) -> Vec<String> {
         let vocab = self.counts.len().max(1) as f64;
         let lp = |v: &Vec<f64>, j: usize| {
-            (v.get(j).copied().unwrap_or(0.0) + ALPHA).ln() - (self.totals[j] + ALPHA * vocab).ln()
+            (v.get(j).copied().unwrap_or(0.0) + knob("ALPHA", ALPHA)).ln() - (self.totals[j] + knob("ALPHA", ALPHA) * vocab).ln()
         };
         let others: Vec<usize> = among.iter().copied().filter(|&j| j != k).collect();
         let mut weighed: Vec<(f64, &String)> = feats
             .iter()
-            .filter(|(f, _)| !f.starts_with(BIGRAM))
+            .filter(|(f, _)| !f.starts_with(BIGRAM) && !f.starts_with(NOT))
             .filter_map(|(f, w)| {
                 let v = self.counts.get(f)?;
                 let rest = if others.is_empty() {
