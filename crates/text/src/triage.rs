@@ -219,10 +219,9 @@ impl Model {
     }
 
     /// The logistic regression's logits: bias + weights · the features scaled to unit length.
-
     fn logits(&self, feats: &[(String, f64)]) -> Vec<f64> {
         let mut z: Vec<f64> = (0..self.classes.len()).map(|k| self.bias.get(k).copied().unwrap_or(0.0)).collect();
-        let norm = feats.iter().map(|f| f.1 * f.1).sum::<f64>().sqrt().max(1e-9);
+        let norm = length(feats);
         for (f, x) in feats {
             let Some(w) = self.weights.get(f) else { continue };
             for (k, wk) in w.iter().enumerate() {
@@ -235,19 +234,20 @@ impl Model {
     /// One step of stochastic gradient descent on the log-loss of one example of class `k`.
     fn sgd_step(&mut self, feats: &[(String, f64)], k: usize, eta: f64) {
         let kn = self.classes.len();
-        let p = softmax(&self.logits(feats), 1.0);
-        let norm = feats.iter().map(|f| f.1 * f.1).sum::<f64>().sqrt().max(1e-9);
+        // The gradient of the log-loss per class: predicted probability − 1 for the true class.
+        let mut g = softmax(&self.logits(feats), 1.0);
+        g[k] -= 1.0;
+        let norm = length(feats);
         self.bias.resize(kn, 0.0);
-        for j in 0..kn {
-            let g = p[j] - if j == k { 1.0 } else { 0.0 };
-            self.bias[j] -= eta * g * 0.1;
+        // The bias learns slowly: the class prior is naive Bayes's part.
+        for (b, gj) in self.bias.iter_mut().zip(&g) {
+            *b -= eta * gj * 0.1;
         }
         for (f, x) in feats {
             let w = self.weights.entry(f.clone()).or_default();
             w.resize(kn, 0.0);
-            for j in 0..kn {
-                let g = p[j] - if j == k { 1.0 } else { 0.0 };
-                w[j] -= eta * g * x / norm;
+            for (wj, gj) in w.iter_mut().zip(&g) {
+                *wj -= eta * gj * x / norm;
             }
         }
     }
@@ -435,7 +435,7 @@ impl Model {
             };
             of(v, k) - rest
         };
-        let norm = feats.iter().map(|f| f.1 * f.1).sum::<f64>().sqrt().max(1e-9);
+        let norm = length(feats);
         let mut weighed: Vec<(f64, &String)> = feats
             .iter()
             .filter(|(f, _)| !f.starts_with(BIGRAM) && !f.starts_with(NOT))
@@ -452,6 +452,11 @@ impl Model {
         weighed.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal).then_with(|| a.1.cmp(b.1)));
         weighed.into_iter().take(4).map(|(_, f)| f.clone()).collect()
     }
+}
+
+/// The Euclidean length of a statement's feature weights (never zero).
+fn length(feats: &[(String, f64)]) -> f64 {
+    feats.iter().map(|f| f.1 * f.1).sum::<f64>().sqrt().max(1e-9)
 }
 
 fn softmax(ll: &[f64], t: f64) -> Vec<f64> {
