@@ -1,7 +1,7 @@
 //! 智能分流 Triage suggestions, and learning from the staff's routing decisions.
 //!
 //! The model (`xinfang_text::triage::Model`) lives in memory in the [`Store`], shared by its
-//! clones: the shipped seed, then every row of `triage_decisions` in id order. Routing a case
+//! clones: the starting knowledge (`triage::starting_examples`), then every row of `triage_decisions` in id order. Routing a case
 //! (forwarded or assigned) records a row in the event's transaction ([`record_decision`], from
 //! `after_event`); before each suggestion the store reads the rows with an id above the last one
 //! it learnt — its own and other nodes' alike, and only committed ones — and adds them to the
@@ -12,7 +12,7 @@ use std::sync::{Arc, RwLock};
 use serde::Serialize;
 use xinfang_core::lifecycle::EventKind;
 use xinfang_text::gazetteer::Gazetteer;
-use xinfang_text::triage::{seed_examples, Model};
+use xinfang_text::triage::{starting_examples, Model};
 
 use crate::db::{args, Tx};
 use crate::followups::Followup;
@@ -29,12 +29,11 @@ pub(crate) struct Learnt {
 
 pub(crate) type Shared = Arc<RwLock<Option<Learnt>>>;
 
-/// The seed model, trained once per process and cloned into each store.
-// TODO(merge): train on the evaluation corpus's train split too (`crates/text/data/eval/`, lines
-// with `"split": "train"` only) once it is on main.
+/// The starting model (the seed and the evaluation corpus's train split, as the published figures
+/// use), trained once per process and cloned into each store.
 fn seed_model() -> &'static Model {
     static M: std::sync::OnceLock<Model> = std::sync::OnceLock::new();
-    M.get_or_init(|| Model::train(&seed_examples()))
+    M.get_or_init(|| Model::train(&starting_examples()))
 }
 
 /// One suggested category.
@@ -97,7 +96,7 @@ async fn catch_up(store: &Store, tx: &mut Tx) -> Result<(), StoreError> {
 }
 
 impl Store {
-    /// Use the model as this node has learnt it (the seed until it has caught up once).
+    /// Use the model as this node has learnt it (the starting model until it has caught up once).
     fn with_triage_model<R>(&self, f: impl FnOnce(&Model) -> R) -> R {
         let guard = self.triage.read().unwrap_or_else(|p| p.into_inner());
         f(guard.as_ref().map(|l| &l.model).unwrap_or_else(|| seed_model()))
@@ -118,7 +117,7 @@ pub(crate) async fn record_decision(store: &Store, tx: &mut Tx, f: &Followup<'_>
     else {
         return Ok(());
     };
-    let words = xinfang_text::segment::words(&statement);
+    let words = xinfang_text::triage::words(&statement);
     catch_up(store, tx).await?;
     let suggested =
         store.with_triage_model(|m| m.suggest_words(&words, None, 1)).into_iter().next().map(|s| s.category);

@@ -28,7 +28,8 @@ const STOP_WORDS: &[&str] = &[
     "请",
 ];
 
-fn is_word(t: &str) -> bool {
+/// Whether a piece of text is a word worth keeping (not punctuation, not a stop word).
+pub fn is_word(t: &str) -> bool {
     t.chars().any(|c| c.is_alphanumeric()) && !STOP_WORDS.contains(&t)
 }
 
@@ -49,8 +50,14 @@ pub fn index_words(text: &str) -> Vec<String> {
 /// Words of a text for comparison and classification: jieba's precise mode (each stretch of text
 /// once), normalised, punctuation and stop words dropped.
 pub fn words(text: &str) -> Vec<String> {
+    tokens(text).iter().map(|t| t.trim()).filter(|t| is_word(t)).map(str::to_string).collect()
+}
+
+/// Every piece of a text in jieba's precise mode, punctuation and stop words included, in order:
+/// the pieces run together are the normalised text (for what needs clauses and negations).
+pub fn tokens(text: &str) -> Vec<String> {
     let text = crate::normalize(text);
-    jieba().cut(&text, true).into_iter().map(|t| t.word.trim()).filter(|t| is_word(t)).map(str::to_string).collect()
+    jieba().cut(&text, true).into_iter().map(|t| t.word.to_string()).collect()
 }
 
 #[cfg(test)]
