@@ -4,6 +4,7 @@
 //! statements — must not depend on full-width digits, stray spaces or traditional punctuation.
 
 pub mod segment;
+pub mod similarity;
 
 /// Fold full-width ASCII (ＡＢＣ１２３，　) to half-width, lower-case Latin letters, and collapse
 /// runs of whitespace into one space. Chinese characters are left as they are.
