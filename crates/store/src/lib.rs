@@ -13,6 +13,7 @@ pub mod crypto;
 pub(crate) mod db;
 pub mod docking;
 pub mod documents;
+pub mod fingerprints;
 pub(crate) mod followups;
 pub mod hall;
 pub mod holidays;
@@ -22,6 +23,7 @@ pub mod outbox;
 pub mod portal;
 pub mod units;
 pub mod users;
+pub mod warnings;
 
 use std::sync::{Arc, RwLock};
 
@@ -128,6 +130,10 @@ impl Store {
             self.ensure_categories(&xinfang_core::case::default_categories()).await?;
         }
         self.reload_calendar().await?;
+        let filled = self.backfill_fingerprints().await?;
+        if filled > 0 {
+            tracing::info!(cases = filled, "statement fingerprints filled");
+        }
         Ok(())
     }
 

@@ -27,6 +27,8 @@ mod commands;
 mod dockings;
 #[path = "store/documents.rs"]
 mod documents;
+#[path = "store/fingerprints.rs"]
+mod fingerprints;
 #[path = "store/hall.rs"]
 mod hall;
 #[path = "store/jobs.rs"]
@@ -49,3 +51,5 @@ mod schema;
 mod stories;
 #[path = "store/users.rs"]
 mod users;
+#[path = "store/warnings.rs"]
+mod warnings;

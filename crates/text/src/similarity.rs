@@ -22,6 +22,11 @@ pub const SAME_MATTER_THRESHOLD: f64 = 0.20;
 /// registration as possibly related — a near miss the clerk may still link.
 pub const RELATED_THRESHOLD: f64 = 0.14;
 
+/// At or above this score two statements from different people are the same grievance for early
+/// warning (预警): villagers each telling the same complaint in their own words are linked even
+/// when one would not call it one person's same matter.
+pub const SAME_GRIEVANCE_THRESHOLD: f64 = 0.14;
+
 /// Weights of the parts of the score (tuned with the threshold).
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy)]
@@ -188,8 +193,36 @@ impl Features {
 /// first ones name what a matter is about (a village, a company, an estate); the last ones only
 /// where it lies (a county, a town), which many different matters share.
 const ENTITY_SUFFIXES: &[&str] = &[
-    "村", "庄", "社区", "小区", "公司", "集团", "厂", "矿", "学校", "中学", "小学", "幼儿园", "医院", "路", "街",
-    "巷", "花园", "苑", "大厦", "酒店", "超市", "市场", "工地", "项目", "银行", "县", "区", "镇", "乡", "街道",
+    "村",
+    "庄",
+    "社区",
+    "小区",
+    "公司",
+    "集团",
+    "厂",
+    "矿",
+    "学校",
+    "中学",
+    "小学",
+    "幼儿园",
+    "医院",
+    "路",
+    "街",
+    "巷",
+    "花园",
+    "苑",
+    "大厦",
+    "酒店",
+    "超市",
+    "市场",
+    "工地",
+    "项目",
+    "银行",
+    "县",
+    "区",
+    "镇",
+    "乡",
+    "街道",
 ];
 /// How many of [`ENTITY_SUFFIXES`] name what a matter is about.
 const SPECIFIC_SUFFIXES: usize = 25;
@@ -197,9 +230,10 @@ const SPECIFIC_SUFFIXES: usize = 25;
 /// Words every petition uses: they say it is a petition, not which matter.
 const GENERIC: &[&str] = &[
     "反映", "问题", "要求", "解决", "希望", "政府", "部门", "相关", "情况", "处理", "有关", "进行", "至今", "多次",
-    "目前", "领导", "帮助", "落实", "尽快", "一些", "时间", "工作", "我家", "本人", "举报", "投诉", "村民", "群众", "人员", "表示", "发现", "事情", "事", "情况",
-    "请求", "给予", "依法", "调查", "答复", "得到", "迟迟", "一直", "始终", "仍然", "仍", "却", "再", "去", "来",
-    "能", "会", "可以", "应该", "上", "下", "里", "中", "后", "前", "年", "月", "日", "号", "元", "个", "多", "次",
+    "目前", "领导", "帮助", "落实", "尽快", "一些", "时间", "工作", "我家", "本人", "举报", "投诉", "村民", "群众",
+    "人员", "表示", "发现", "事情", "事", "情况", "请求", "给予", "依法", "调查", "答复", "得到", "迟迟", "一直",
+    "始终", "仍然", "仍", "却", "再", "去", "来", "能", "会", "可以", "应该", "上", "下", "里", "中", "后", "前", "年",
+    "月", "日", "号", "元", "个", "多", "次",
 ];
 
 fn is_generic(w: &str) -> bool {
@@ -292,7 +326,11 @@ fn parse_cn_number(s: &[char]) -> Option<u64> {
             let u = cn_unit(c)?;
             if u >= 10_000 {
                 let s = (section + num).max(1);
-                total = if u == 100_000_000 { (total + s).checked_mul(u)? } else { total.checked_add(s.checked_mul(u)?)? };
+                total = if u == 100_000_000 {
+                    (total + s).checked_mul(u)?
+                } else {
+                    total.checked_add(s.checked_mul(u)?)?
+                };
                 section = 0;
             } else {
                 section += if num == 0 { 1 } else { num } * u;
@@ -308,7 +346,8 @@ fn parse_cn_number(s: &[char]) -> Option<u64> {
 
 /// Measure words after which a single Chinese numeral is a number (一直 stays a word; 三月,
 /// 五户 and 两万 become numbers).
-const MEASURES: &[char] = &['元', '块', '万', '亩', '户', '人', '年', '月', '日', '号', '天', '个', '次', '间', '平', '岁', '栋', '层'];
+const MEASURES: &[char] =
+    &['元', '块', '万', '亩', '户', '人', '年', '月', '日', '号', '天', '个', '次', '间', '平', '岁', '栋', '层'];
 
 /// Rewrite amounts and dates to Arabic digits: 「三万五千元」→「35000元」, 「3.5万块钱」→「35000元」,
 /// 「1,200元」→「1200元」, 「二〇二三年五月」→「2023年5月」.
@@ -463,9 +502,11 @@ mod tests {
         assert!(w.iter().any(|t| t == "幸福村"), "{w:?}");
     }
 
-    const A: &str = "我是小店区北格镇幸福村村民，2023年村里征地，每户应得拆迁补偿款三万元，至今没有发放，要求镇政府尽快发放。";
+    const A: &str =
+        "我是小店区北格镇幸福村村民，2023年村里征地，每户应得拆迁补偿款三万元，至今没有发放，要求镇政府尽快发放。";
     const A2: &str = "幸福村征地补偿的事：按规定每家给30000元补偿，可是到现在一分钱都没拿到，请领导督促北格镇解决。";
-    const B: &str = "我是小店区北格镇光明村村民，2023年村里征地，每户应得拆迁补偿款五万元，至今没有发放，要求镇政府尽快发放。";
+    const B: &str =
+        "我是小店区北格镇光明村村民，2023年村里征地，每户应得拆迁补偿款五万元，至今没有发放，要求镇政府尽快发放。";
     const C: &str = "红星机械厂拖欠我们二十多名工人2023年下半年工资共计十八万元，老板失联，要求劳动部门追讨。";
 
     #[test]
