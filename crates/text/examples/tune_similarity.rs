@@ -67,7 +67,7 @@ fn main() {
             for k in [0.3, 0.4, 0.5, 0.55, 0.6, 0.7, 0.8, 1.0] {
                 let p = Params { jaccard: j as f64 / 10.0, contain: c as f64 / 10.0, conflict: k };
                 let s = score_all(&p);
-                for t in (5..90).map(|t| t as f64 / 100.0) {
+                for t in (12..90).map(|t| t as f64 / 100.0) {
                     let (f, _, _) = f1(&s, t);
                     // Ties go to the threshold nearest the middle of the tie (more margin).
                     if f > best.0 + 1e-9 {
@@ -79,6 +79,6 @@ fn main() {
     }
     let (f, p, t) = best;
     let s = score_all(&p);
-    let ts: Vec<f64> = (5..90).map(|t| t as f64 / 100.0).filter(|&x| (f1(&s, x).0 - f).abs() < 1e-9).collect();
+    let ts: Vec<f64> = (12..90).map(|t| t as f64 / 100.0).filter(|&x| (f1(&s, x).0 - f).abs() < 1e-9).collect();
     println!("best {p:?} threshold {t} (F1 {f:.3}; thresholds with the same F1: {:?}..{:?})", ts.first(), ts.last());
 }

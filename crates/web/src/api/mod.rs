@@ -36,4 +36,5 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/categories", get(meta::categories))
         .route("/api/v1/calendar", get(meta::calendar))
         .route("/api/v1/outbox", get(meta::outbox))
+        .route("/api/v1/warnings", get(meta::warnings))
 }
