@@ -11,8 +11,13 @@ use crate::cases::{push_scope, Sql};
 use crate::db::{args, Arg, Tx};
 use crate::{Store, StoreError};
 
-/// How many earlier cases (those sharing the most bands) are re-scored at most.
+/// How many earlier cases (those sharing the most bands, within the actor's scope) are
+/// re-scored at most.
 pub const MAX_RESCORED: i64 = 50;
+
+/// How many of the newest cases of one band value are read: bounds the work of a band that many
+/// statements share (common words of one category) whatever the number of cases.
+pub const PER_BAND: i64 = 200;
 
 /// Store the fingerprint of a case's statement (replacing any).
 pub(crate) async fn write(tx: &mut Tx, case_id: i64, statement: &str) -> Result<(), StoreError> {
@@ -54,25 +59,39 @@ pub(crate) async fn similar_cases(
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql = Sql::new("SELECT b.case_id, COUNT(*) AS n FROM case_fingerprint_bands b JOIN cases c ON c.id = b.case_id WHERE b.band_key IN (");
+    // The newest cases of each band (bounded, so a band every statement of a category shares
+    // costs no more than a rare one), counted: those sharing the most bands are re-scored.
+    let mut sql = Sql::new("");
     for (i, k) in keys.iter().enumerate() {
         let p = sql.arg(*k);
-        sql.push(&format!("{}{p}", if i == 0 { "" } else { ", " }));
+        sql.push(&format!(
+            "{}SELECT case_id FROM (SELECT case_id FROM case_fingerprint_bands WHERE band_key = {p} \
+             ORDER BY case_id DESC LIMIT {PER_BAND}) b{i}",
+            if i == 0 { "" } else { " UNION ALL " }
+        ));
     }
-    sql.push(")");
-    push_scope(&mut sql, actor);
-    sql.push(&format!(" GROUP BY b.case_id ORDER BY n DESC, b.case_id DESC LIMIT {MAX_RESCORED}"));
-    let ids: Vec<(i64, i64)> = tx.fetch_all(&sql.text, sql.args).await?;
+    let hits: Vec<(i64,)> = tx.fetch_all(&sql.text, sql.args).await?;
+    let mut counts: std::collections::HashMap<i64, u32> = std::collections::HashMap::new();
+    for (id,) in hits {
+        *counts.entry(id).or_default() += 1;
+    }
+    let mut ids: Vec<(i64, u32)> = counts.into_iter().collect();
+    ids.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
+    ids.truncate(MAX_RESCORED as usize * 4);
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql = Sql::new("SELECT case_id, words FROM case_fingerprints WHERE case_id IN (");
+    let mut sql = Sql::new("SELECT f.case_id, f.words FROM case_fingerprints f JOIN cases c ON c.id = f.case_id WHERE f.case_id IN (");
     for (i, (id, _)) in ids.iter().enumerate() {
         let p = sql.arg(*id);
         sql.push(&format!("{}{p}", if i == 0 { "" } else { ", " }));
     }
     sql.push(")");
-    let rows: Vec<(i64, String)> = tx.fetch_all(&sql.text, sql.args).await?;
+    push_scope(&mut sql, actor);
+    let mut rows: Vec<(i64, String)> = tx.fetch_all(&sql.text, sql.args).await?;
+    let rank: std::collections::HashMap<i64, usize> = ids.iter().enumerate().map(|(i, (id, _))| (*id, i)).collect();
+    rows.sort_by_key(|(id, _)| rank.get(id).copied().unwrap_or(usize::MAX));
+    rows.truncate(MAX_RESCORED as usize);
     let probe = Features::from_words(&words);
     let mut out: Vec<(i64, Comparison)> = rows
         .into_iter()
@@ -106,5 +125,19 @@ impl Store {
             tx.commit().await?;
             filled += batch.len() as u64;
         }
+    }
+}
+
+impl Store {
+    /// Earlier cases visible to the actor whose statements score at least `min_score` against
+    /// this one: (case id, score), best first. The text half of [`Store::possible_repeats`].
+    pub async fn similar_statements(
+        &self,
+        actor: &Actor,
+        statement: &str,
+        min_score: f64,
+    ) -> Result<Vec<(i64, f64)>, StoreError> {
+        let mut tx = self.pool.begin_read().await?;
+        Ok(similar_cases(&mut tx, actor, statement, min_score).await?.into_iter().map(|(id, c)| (id, c.score)).collect())
     }
 }
