@@ -81,7 +81,9 @@ pub(crate) async fn similar_cases(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql = Sql::new("SELECT f.case_id, f.words FROM case_fingerprints f JOIN cases c ON c.id = f.case_id WHERE f.case_id IN (");
+    let mut sql = Sql::new(
+        "SELECT f.case_id, f.words FROM case_fingerprints f JOIN cases c ON c.id = f.case_id WHERE f.case_id IN (",
+    );
     for (i, (id, _)) in ids.iter().enumerate() {
         let p = sql.arg(*id);
         sql.push(&format!("{}{p}", if i == 0 { "" } else { ", " }));
@@ -138,6 +140,10 @@ impl Store {
         min_score: f64,
     ) -> Result<Vec<(i64, f64)>, StoreError> {
         let mut tx = self.pool.begin_read().await?;
-        Ok(similar_cases(&mut tx, actor, statement, min_score).await?.into_iter().map(|(id, c)| (id, c.score)).collect())
+        Ok(similar_cases(&mut tx, actor, statement, min_score)
+            .await?
+            .into_iter()
+            .map(|(id, c)| (id, c.score))
+            .collect())
     }
 }
