@@ -5,7 +5,7 @@
 -- Filled by the application in the registration's transaction; existing cases are filled after
 -- migrating (Store::migrate).
 CREATE TABLE case_fingerprints (
-    case_id INTEGER PRIMARY KEY REFERENCES cases(id),
+    case_id INTEGER NOT NULL UNIQUE REFERENCES cases(id),
     words TEXT NOT NULL
 );
 
