@@ -333,7 +333,7 @@ async fn emerging_cluster(store: &Store) -> Result<()> {
             channel: "visit".into(),
             received_at: Some(when.into()),
             petition_type: "grievance".into(),
-            category: "urban".into(),
+            category: "rural".into(),
             statement: (*statement).into(),
             demands: Some("尽快修复供水管道，恢复供水。".into()),
             place: Place { county: Some("140121".into()), address: Some("清徐县某镇清泉村".into()) },

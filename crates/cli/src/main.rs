@@ -221,6 +221,11 @@ fn spawn_worker(store: Store, channels: notify::Channels, interval: std::time::D
                 tracing::warn!(error = %e, "could not queue the deadline scan");
             }
             match store.run_jobs(&worker, now, &channels).await {
+                // A full batch: more may be due now (a burst of messages); take them at once.
+                Ok(n) if n as i64 >= xinfang_store::jobs::JOB_BATCH => {
+                    tracing::debug!(jobs = n, "background jobs done, more may be due");
+                    continue;
+                }
                 Ok(n) if n > 0 => tracing::debug!(jobs = n, "background jobs done"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "background jobs failed"),
