@@ -70,6 +70,7 @@ pub async fn load(store: &Store) -> Result<()> {
     rota(store).await.context("demo duty rota")?;
     story_demolition(store).await.context("demo story: demolition compensation")?;
     story_wages(store).await.context("demo story: migrant workers' wages")?;
+    emerging_cluster(store).await.context("demo early warning")?;
     store.set_setting(LOADED_KEY, &Utc::now().to_rfc3339()).await?;
     Ok(())
 }
@@ -309,4 +310,45 @@ pub fn print_banner() {
         println!("  {name:<11} {:<10} 单位 {unit:<7} {display}", role.code());
     }
     println!("=============================================================");
+}
+
+/// 预警 An emerging cluster for the early-warning page: in the last days, five different
+/// (invented) villagers of 清泉村, 清徐县, each come about the same broken water main. Dated from
+/// the day the demo is loaded, so the page shows it for the following weeks.
+async fn emerging_cluster(store: &Store) -> Result<()> {
+    let clerk = store.actor_by_username("clerk").await?;
+    let tellings = [
+        ("周桂兰", "清泉村自来水管道破裂一个多月没人修，全村三百多户吃不上水，要求水务部门抢修。"),
+        ("孙有福", "清泉村停水一个多月了，水管爆了没人来修，300多户人家只能去河里挑水。"),
+        ("郭淑芬", "我们清泉村已经停水一个多月，自来水管道破裂，水务部门一直不来抢修。"),
+        ("马长海", "清泉村自来水管破了一个多月，村里吃水困难，请水务部门尽快修好管道。"),
+        ("冯玉珍", "反映清泉村停水问题：管道破裂一个多月无人维修，三百多户村民吃水难。"),
+    ];
+    let now = xinfang_store::now();
+    for (i, (name, statement)) in tellings.iter().enumerate() {
+        let when = now - chrono::Duration::days(6 - i as i64) - chrono::Duration::hours(2);
+        let id = demo_id("140121", &format!("19{}0{}2{}", 55 + i * 3, 1 + i, i % 3), 300 + i as u32);
+        let phone = format!("139{:08}", 35_130_000 + i as u32);
+        let input = RegisterInput {
+            channel: "visit".into(),
+            received_at: Some(when.into()),
+            petition_type: "grievance".into(),
+            category: "rural".into(),
+            statement: (*statement).into(),
+            demands: Some("尽快修复供水管道，恢复供水。".into()),
+            place: Place { county: Some("140121".into()), address: Some("清徐县某镇清泉村".into()) },
+            petitioners: vec![PetitionerInput { phone: Some(phone), ..person(name, Some(id), None, "140121", false) }],
+            headcount: None,
+            people_affected: None,
+            accused: Accused::default(),
+            money_claimed: None,
+            money_paid: None,
+            leader_reception: false,
+            leader_name: None,
+            repeat_of: None,
+            bypass: false,
+        };
+        store.register_case_at(&clerk, &input, Some(&format!("demo-cluster-{i}")), when).await?;
+    }
+    Ok(())
 }

@@ -79,6 +79,11 @@ enum Cmd {
         #[command(subcommand)]
         command: Open311Cmd,
     },
+    /// 内容相似 Score pairs of statements with the same-matter decision registration uses. Reads
+    /// JSON lines `{"a": "…", "b": "…"}` from standard input and writes one line per input line:
+    /// `{"score": 0.0–1.0, "same_matter": true|false}`, or `{"error": "…"}` for a line that is not
+    /// such an object (and goes on). Blank lines are skipped. Needs no database.
+    Similarity,
 }
 
 #[derive(Subcommand)]
@@ -224,6 +229,11 @@ fn spawn_worker(store: Store, channels: notify::Channels, interval: std::time::D
                 tracing::warn!(error = %e, "could not queue the deadline scan");
             }
             match store.run_jobs(&worker, now, &channels).await {
+                // A full batch: more may be due now (a burst of messages); take them at once.
+                Ok(n) if n as i64 >= xinfang_store::jobs::JOB_BATCH => {
+                    tracing::debug!(jobs = n, "background jobs done, more may be due");
+                    continue;
+                }
                 Ok(n) if n > 0 => tracing::debug!(jobs = n, "background jobs done"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "background jobs failed"),
@@ -277,6 +287,38 @@ async fn triage_lines(store: &Store, input: impl std::io::BufRead, mut out: impl
     Ok(())
 }
 
+/// `xinfang similarity`: JSON lines in, JSON lines out (see [`Cmd::Similarity`]).
+fn similarity(input: impl std::io::BufRead, mut out: impl std::io::Write) -> Result<()> {
+    #[derive(serde::Deserialize)]
+    struct Pair {
+        a: String,
+        b: String,
+    }
+    #[derive(serde::Serialize)]
+    struct Answer {
+        score: f64,
+        same_matter: bool,
+    }
+    xinfang_text::segment::warm_up();
+    for (n, line) in input.lines().enumerate() {
+        let line = line.context("无法读取标准输入")?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let answer = match serde_json::from_str::<Pair>(&line) {
+            Ok(p) => {
+                let (score, same) = xinfang_text::similarity::same_matter(&p.a, &p.b);
+                serde_json::to_string(&Answer { score, same_matter: same })?
+            }
+            Err(e) => serde_json::json!({"error": format!("第 {} 行不是 {{\"a\": \"…\", \"b\": \"…\"}}：{e}", n + 1)})
+                .to_string(),
+        };
+        writeln!(out, "{answer}")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
 fn read_password() -> Result<String> {
     let mut s = String::new();
     std::io::stdin().read_to_string(&mut s).context("无法从标准输入读取密码")?;
@@ -297,6 +339,9 @@ async fn main() {
 
 async fn run() -> Result<()> {
     let cli = Cli::parse();
+    if let Cmd::Similarity = cli.command {
+        return similarity(std::io::stdin().lock(), std::io::stdout().lock());
+    }
     let listen = match &cli.command {
         Cmd::Serve { listen } | Cmd::Demo { listen, .. } => listen.clone(),
         _ => None,
@@ -320,6 +365,7 @@ async fn run() -> Result<()> {
             }
             serve(store, &cfg).await
         }
+        Cmd::Similarity => similarity(std::io::stdin().lock(), std::io::stdout().lock()),
         Cmd::Migrate => {
             open_store(&cfg).await?;
             println!("数据库已是最新版本：{}", redact(&cfg.database_url));

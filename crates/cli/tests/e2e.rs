@@ -12,6 +12,7 @@ mod e2e {
     pub mod notify;
     pub mod open311;
     pub mod portal;
+    pub mod repeats;
     pub mod search;
     pub mod stories;
     pub mod triage;

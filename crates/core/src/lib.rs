@@ -20,6 +20,7 @@ pub mod petitioner;
 pub mod portal;
 pub mod unit;
 pub mod user;
+pub mod warning;
 
 #[cfg(test)]
 mod lifecycle_tests;

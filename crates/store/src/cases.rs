@@ -188,6 +188,16 @@ pub struct RepeatCandidate {
     pub statement: String,
     pub repeat_visits: i64,
     pub reasons: Vec<String>,
+    /// 内容相似 How similar its statement is to the new one (0.0–1.0), when it was found by text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<f64>,
+    /// Whether the statements are the same matter by the one decision
+    /// ([`xinfang_text::similarity::SAME_MATTER_THRESHOLD`]); below it, possibly related.
+    #[serde(default)]
+    pub same_matter: bool,
+    /// The words the two statements share, heaviest first (why it matched).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shared_words: Vec<String>,
 }
 
 impl From<CaseView> for CaseSummary {
@@ -342,7 +352,7 @@ impl Sql {
 
 /// The actor's case scope as a SQL condition on `c` — the same rule as
 /// [`xinfang_core::access::can_see`].
-fn push_scope(sql: &mut Sql, actor: &Actor) {
+pub(crate) fn push_scope(sql: &mut Sql, actor: &Actor) {
     match access::case_scope(actor) {
         CaseScope::All => sql.push(" AND 1 = 1"),
         CaseScope::None => sql.push(" AND 1 = 0"),
@@ -1147,16 +1157,18 @@ impl Store {
         actor: &Actor,
         input: &RegisterInput,
     ) -> Result<Vec<RepeatCandidate>, StoreError> {
-        self.repeat_candidates(actor, &input.petitioners, input.place.county.as_deref()).await
+        self.repeat_candidates(actor, &input.petitioners, input.place.county.as_deref(), Some(&input.statement)).await
     }
 
-    /// The identity probes behind [`Store::possible_repeats`] and [`Store::cases_of_person`]: the
-    /// ten newest visible cases matching any of these people, with why.
+    /// The probes behind [`Store::possible_repeats`] and [`Store::cases_of_person`]: the ten
+    /// newest visible cases matching any of these people, and — with a statement — up to ten
+    /// whose statements are similar (same matter, or possibly related), each with why.
     async fn repeat_candidates(
         &self,
         actor: &Actor,
         petitioners: &[PetitionerInput],
         place_county: Option<&str>,
+        statement: Option<&str>,
     ) -> Result<Vec<RepeatCandidate>, StoreError> {
         let today = local_date(crate::now());
         let mut reasons: BTreeMap<i64, Vec<String>> = BTreeMap::new();
@@ -1201,17 +1213,41 @@ impl Store {
                 }
             }
         }
+        let mut by_text: BTreeMap<i64, xinfang_text::similarity::Comparison> = BTreeMap::new();
+        if let Some(text) = statement.filter(|s| !s.trim().is_empty()) {
+            let similar =
+                crate::fingerprints::similar_cases(&mut tx, actor, text, xinfang_text::similarity::RELATED_THRESHOLD)
+                    .await?;
+            for (id, cmp) in similar.into_iter().take(10) {
+                let why = if cmp.score >= xinfang_text::similarity::SAME_MATTER_THRESHOLD {
+                    format!("内容相似 {:.2}", cmp.score)
+                } else {
+                    format!("内容可能相关 {:.2}", cmp.score)
+                };
+                reasons.entry(id).or_default().push(why);
+                by_text.insert(id, cmp);
+            }
+        }
         drop(tx);
         let mut out = Vec::new();
-        for (id, why) in reasons.into_iter().rev().take(10) {
+        for (id, why) in reasons.into_iter().rev().take(20) {
             let v = self.get_case(actor, id).await?;
+            let cmp = by_text.remove(&id);
             out.push(RepeatCandidate {
                 statement: v.statement.chars().take(120).collect(),
                 repeat_visits: v.repeat_visits,
                 case: CaseSummary::from(v),
                 reasons: why,
+                similarity: cmp.as_ref().map(|c| c.score),
+                same_matter: cmp.as_ref().is_some_and(|c| c.score >= xinfang_text::similarity::SAME_MATTER_THRESHOLD),
+                shared_words: cmp.map(|c| c.shared.into_iter().take(8).collect()).unwrap_or_default(),
             });
         }
+        // Identity matches and same-matter texts first, then possibly related; newest first within.
+        out.sort_by_key(|c| {
+            let strong = c.same_matter || c.reasons.iter().any(|r| !r.starts_with("内容"));
+            (!strong, std::cmp::Reverse(c.case.id))
+        });
         Ok(out)
     }
 
@@ -1229,13 +1265,13 @@ impl Store {
             ..Default::default()
         };
         let mut found: Vec<CaseSummary> =
-            self.repeat_candidates(actor, &[person], None).await?.into_iter().map(|c| c.case).collect();
+            self.repeat_candidates(actor, &[person], None, None).await?.into_iter().map(|c| c.case).collect();
         found.sort_by_key(|c| c.id);
         Ok(found)
     }
 }
 
-fn day_start(d: NaiveDate) -> DateTime<Utc> {
+pub(crate) fn day_start(d: NaiveDate) -> DateTime<Utc> {
     d.and_hms_opt(0, 0, 0)
         .expect("midnight exists")
         .and_local_timezone(case::china_offset())

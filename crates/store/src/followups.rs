@@ -4,7 +4,7 @@
 //! [`Store::after_event`], so nothing that must follow an event can be forgotten by one path and
 //! not the other.
 
-use xinfang_core::lifecycle::{CaseFacts, Event};
+use xinfang_core::lifecycle::{CaseFacts, Event, EventKind};
 
 use crate::db::Tx;
 use crate::{Store, StoreError};
@@ -37,6 +37,11 @@ impl Store {
         crate::outbox::queue_for_event(self, tx, f).await?;
         crate::triage::record_decision(self, tx, f).await?;
         crate::search::index_case(self, tx, f).await?;
+        if let EventKind::Registered { .. } = f.event.kind {
+            let (statement,): (String,) =
+                tx.fetch_one("SELECT statement FROM cases WHERE id = $1", crate::db::args![f.case_id]).await?;
+            crate::fingerprints::write(tx, f.case_id, &statement).await?;
+        }
         Ok(())
     }
 }

@@ -100,6 +100,9 @@ pub(crate) async fn enqueue_tx(
     Ok(n == 1)
 }
 
+/// How many due jobs one pass of [`Store::run_jobs`] takes.
+pub const JOB_BATCH: i64 = 10;
+
 impl Store {
     /// Queue a job; a job with the same `dedupe_key` is queued once.
     pub async fn enqueue_job(
@@ -187,7 +190,7 @@ impl Store {
     pub async fn run_jobs(&self, worker: &str, now: DateTime<Utc>, deliver: &dyn Deliver) -> Result<usize, StoreError> {
         let mut ok = 0;
         let started = std::time::Instant::now();
-        for job in self.lease_jobs(worker, 10, now).await? {
+        for job in self.lease_jobs(worker, JOB_BATCH, now).await? {
             // The batch takes time (a slow gateway): each job's lease is renewed before it runs,
             // and one whose lease ran out meanwhile (another node may hold it now) is left alone.
             let now = (now + Duration::from_std(started.elapsed()).unwrap_or_default()).trunc_subsecs(6);

@@ -13,6 +13,7 @@ pub mod crypto;
 pub(crate) mod db;
 pub mod docking;
 pub mod documents;
+pub mod fingerprints;
 pub(crate) mod followups;
 pub mod hall;
 pub mod holidays;
@@ -24,6 +25,7 @@ pub mod search;
 pub mod triage;
 pub mod units;
 pub mod users;
+pub mod warnings;
 
 use std::sync::{Arc, RwLock};
 
@@ -134,6 +136,10 @@ impl Store {
         }
         self.reload_calendar().await?;
         self.backfill_search().await?;
+        let filled = self.backfill_fingerprints().await?;
+        if filled > 0 {
+            tracing::info!(cases = filled, "statement fingerprints filled");
+        }
         Ok(())
     }
 

@@ -27,6 +27,8 @@ mod commands;
 mod dockings;
 #[path = "store/documents.rs"]
 mod documents;
+#[path = "store/fingerprints.rs"]
+mod fingerprints;
 #[path = "store/hall.rs"]
 mod hall;
 #[path = "store/jobs.rs"]
@@ -53,3 +55,5 @@ mod stories;
 mod triage;
 #[path = "store/users.rs"]
 mod users;
+#[path = "store/warnings.rs"]
+mod warnings;

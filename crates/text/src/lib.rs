@@ -5,6 +5,7 @@
 
 pub mod gazetteer;
 pub mod segment;
+pub mod similarity;
 pub mod snippet;
 pub mod triage;
 

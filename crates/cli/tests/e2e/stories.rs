@@ -310,7 +310,8 @@ both!(demo_data_loads_once_with_full_timelines, |env: Env| async move {
         let leader = s.login("leader").await;
         let list = s.get("/api/v1/cases", &leader).await;
         assert_eq!(list.status, 200);
-        assert_eq!(list.body["total"], 2, "{:?}", list.body);
+        // The two stories and the five visits of the early-warning cluster.
+        assert_eq!(list.body["total"], 7, "{:?}", list.body);
         let items = list.body["items"].as_array().unwrap().clone();
         let demolition = items.iter().find(|c| c["category"] == "expropriation").expect("demolition story");
         let case = s.get(&format!("/api/v1/cases/{}", demolition["id"]), &leader).await.body;

@@ -16,7 +16,8 @@ both!(earlier_cases_of_the_same_person_or_matter, |h| async move {
         .await?
         .0;
     h.store.act(&clerk, first.id, &assign("140121", &[])).await?;
-    let probe = |p: Person, county: &str| reg().county(county).petitioners(vec![p]).build();
+    let probe =
+        |p: Person, county: &str| reg().county(county).statement("邻居装修噪音扰民").petitioners(vec![p]).build();
     let reasons =
         |c: &[xinfang_store::cases::RepeatCandidate]| c.iter().flat_map(|r| r.reasons.clone()).collect::<Vec<_>>();
 

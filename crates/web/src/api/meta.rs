@@ -116,3 +116,18 @@ pub async fn outbox(
 ) -> Result<Json<Page<OutboxRow>>, ApiError> {
     app.store.outbox(&auth.actor, &filter).await.map(Json).map_err(|e| ApiError::from_store(e, auth.lang))
 }
+
+/// 预警 Clusters of similar cases from different people in one county or against one accused
+/// unit within the window ending today (`people` distinct people, default 5, within `days`,
+/// default 30), among the cases the caller may see; each lists its cases, the people count and
+/// the words the statements share.
+#[utoipa::path(get, path = "/api/v1/warnings", tag = "cases", security(("bearer" = [])),
+    params(crate::ui::warnings::WarningQuery),
+    responses((status = 200, body = xinfang_store::warnings::Warnings), (status = 401, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+pub async fn warnings(
+    State(app): State<AppState>,
+    auth: Authed,
+    ApiQuery(q): ApiQuery<crate::ui::warnings::WarningQuery>,
+) -> Result<Json<xinfang_store::warnings::Warnings>, ApiError> {
+    app.store.warnings(&auth.actor, q.policy()).await.map(Json).map_err(|e| ApiError::from_store(e, auth.lang))
+}

@@ -38,4 +38,5 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/calendar", get(meta::calendar))
         .route("/api/v1/outbox", get(meta::outbox))
         .route("/api/v1/triage", post(triage::suggest))
+        .route("/api/v1/warnings", get(meta::warnings))
 }

@@ -9,6 +9,7 @@ pub mod hall;
 pub mod msg;
 pub mod pages;
 pub mod rota;
+pub mod warnings;
 
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
@@ -48,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}/documents/{doc}", get(pages::document))
         .route("/dockings", get(docking::list).post(docking::record))
         .route("/rota", get(rota::month_view).post(rota::set))
+        .route("/warnings", get(warnings::page))
         .route("/admin", get(admin::overview))
         .route("/admin/units", get(admin::units).post(admin::save_unit))
         .route("/admin/users", get(admin::users).post(admin::add_user))

@@ -33,6 +33,8 @@ pub struct Base {
     pub is_admin: bool,
     /// Has any case scope (administrators and duty staff have none: no case links for them).
     pub sees_cases: bool,
+    /// 预警 The early-warning page is linked (the bureau's clerks, leaders, supervisors, analysts).
+    pub sees_warnings: bool,
 }
 
 impl Base {
@@ -47,6 +49,7 @@ impl Base {
             can_register: xinfang_core::lifecycle::check_register(&staff.actor).is_ok(),
             sees_cases: xinfang_core::access::case_scope(&staff.actor) != xinfang_core::access::CaseScope::None,
             is_admin: staff.actor.role == Role::Admin,
+            sees_warnings: crate::ui::warnings::may_see(&staff.actor),
         }
     }
 }
