@@ -53,7 +53,6 @@ fn read_lines(path: &std::path::Path) -> Result<Vec<Line>, String> {
     Ok(out)
 }
 
-#[allow(dead_code)] // TODO(merge): read by `pair_counts`
 struct Pair {
     a: String,
     b: String,
@@ -66,6 +65,10 @@ fn read_pairs(path: &std::path::Path) -> Result<Vec<Pair>, String> {
     for (n, l) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let v: Value = serde_json::from_str(l).map_err(|e| format!("{}:{}: {e}", path.display(), n + 1))?;
         let s = |names: &[&str]| field(&v, names).and_then(Value::as_str).map(str::to_string);
+        // Held-out figures only: the train lines are for tuning the threshold.
+        if s(&["split"]).as_deref() == Some("train") {
+            continue;
+        }
         let same = match field(&v, &["same", "same_matter", "label", "duplicate"]) {
             Some(Value::Bool(b)) => *b,
             Some(Value::Number(x)) => x.as_i64() == Some(1),
@@ -183,8 +186,6 @@ fn print_figures(f: &Figures, pairs: Option<(usize, usize, usize, usize)>) {
     }
 }
 
-// TODO(merge): used once `similarity` is wired below.
-#[allow(dead_code)]
 /// Same-matter pairs counted as (tp, fp, fn, tn) with a detector `same`.
 fn pair_counts(pairs: &[Pair], same: impl Fn(&str, &str) -> bool) -> (usize, usize, usize, usize) {
     let mut c = (0, 0, 0, 0);
@@ -258,11 +259,10 @@ fn main() {
     let mut f = Figures::default();
     evaluate(&model, &test, &mut f);
     let pairs = match read_pairs(&dir.join("pairs.jsonl")) {
-        // TODO(merge): wire repeat detection once `similarity` is on main:
-        //   Ok(p) => Some(pair_counts(&p, |a, b| xinfang_text::similarity::same_matter(a, b).1)),
+        // Exactly the decision registration and `xinfang similarity` use.
         Ok(p) => {
-            eprintln!("{} pairs read; same-matter detection not in this build", p.len());
-            None
+            println!("{} held-out pairs", p.len());
+            Some(pair_counts(&p, |a, b| xinfang_text::similarity::same_matter(a, b).1))
         }
         Err(e) => {
             eprintln!("pairs: {e}");
