@@ -12,6 +12,7 @@ pub mod deadline;
 pub mod docking;
 pub mod document;
 pub mod error;
+pub mod figures;
 pub mod hall;
 pub mod lifecycle;
 pub mod notice;
