@@ -22,6 +22,7 @@ pub mod open311;
 pub mod outbox;
 pub mod portal;
 pub mod search;
+pub mod stats;
 pub mod triage;
 pub mod units;
 pub mod users;

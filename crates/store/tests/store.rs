@@ -49,6 +49,8 @@ mod repeats;
 mod schema;
 #[path = "store/search.rs"]
 mod search;
+#[path = "store/stats.rs"]
+mod stats;
 #[path = "store/stories.rs"]
 mod stories;
 #[path = "store/triage.rs"]

@@ -157,6 +157,11 @@ impl Reg {
         self.0.repeat_of = Some(number.into());
         self
     }
+    /// No county recorded for where the matter arose.
+    pub fn no_county(mut self) -> Self {
+        self.0.place.county = None;
+        self
+    }
     pub fn bypass(mut self) -> Self {
         self.0.bypass = true;
         self
