@@ -14,6 +14,7 @@ mod e2e {
     pub mod portal;
     pub mod repeats;
     pub mod search;
+    pub mod stats;
     pub mod stories;
     pub mod triage;
     pub mod ui;

@@ -28,6 +28,7 @@ impl Modify for BearerAuth {
         api::triage::suggest,
         api::documents::list, api::documents::get, api::documents::get_docx,
         api::meta::units, api::meta::categories, api::meta::calendar, api::meta::outbox, api::meta::warnings, api::meta::healthz, api::meta::readyz,
+        api::stats::stats,
         crate::open311::discovery, crate::open311::services, crate::open311::service_definition, crate::open311::post_request,
         crate::open311::requests, crate::open311::service_request, crate::open311::token, crate::open311::updates,
     ),

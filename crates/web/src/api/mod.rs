@@ -4,6 +4,7 @@ pub mod auth;
 pub mod cases;
 pub mod documents;
 pub mod meta;
+pub mod stats;
 pub mod triage;
 
 use axum::routing::{get, post};
@@ -39,4 +40,5 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/outbox", get(meta::outbox))
         .route("/api/v1/triage", post(triage::suggest))
         .route("/api/v1/warnings", get(meta::warnings))
+        .route("/api/v1/stats", get(stats::stats))
 }
