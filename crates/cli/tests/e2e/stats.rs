@@ -98,4 +98,8 @@ both!(figures_over_the_api, |env: Env| async move {
     assert!(r.message().contains("is not one of"), "{}", r.message());
     let doc = s.get("/api/v1/openapi.json", &analyst).await;
     assert!(doc.body["paths"]["/api/v1/stats"]["get"].is_object());
+    let schemas = doc.body["components"]["schemas"].as_object().unwrap();
+    for name in ["StatsOut", "PeriodFigures", "Figures", "Ratio", "Group", "GroupBy", "Definition"] {
+        assert!(schemas.contains_key(name), "schema {name} missing");
+    }
 });
