@@ -1100,6 +1100,8 @@ impl Store {
             let items = summaries(rows, actor, today, &[]);
             return Ok(Page { items, total, page, per_page, total_capped: false });
         };
+        // Neither a scope nor a filter: every match of the index is in the list.
+        let narrowed = conds.text != " AND 1 = 1";
         let query = crate::search::query_arg(backend, &words);
         let p = conds.arg(query.clone());
         let join = crate::search::join(backend);
@@ -1123,7 +1125,26 @@ impl Store {
         } else if relevance {
             // Rank on the index first: the best k matches, then the scope and filters on them.
             let need = offset + i64::from(per_page);
-            let mut k = (need * 4).max(200);
+            let mut only = Sql::new("");
+            let q1 = only.arg(query.clone());
+            // Matches on the index alone (cheap: no rank, no cases), past the bound not counted.
+            // Without a scope or filter every match is listed: the best `need` are the page's, and
+            // fewer mean the index has no more — one pass, and no count needed.
+            let in_index = if narrowed {
+                tx.fetch_one::<(i64,)>(&crate::search::count_index(backend, &q1, RANK_FIRST_MAX + 1), only.args).await?.0
+            } else {
+                need
+            };
+            let mut k = if narrowed {
+                // Enough of the index's best for the page at the share the conditions kept.
+                let share = counted as f64 / in_index.max(1) as f64;
+                ((need as f64 / share.max(1e-6)) * 1.5) as i64 + 100
+            } else {
+                need
+            };
+            if in_index <= RANK_FIRST_MAX {
+                k = k.min(in_index);
+            }
             while k <= RANK_FIRST_MAX {
                 let mut sql = Sql {
                     text: format!(
@@ -1145,20 +1166,12 @@ impl Store {
                         sql.args,
                     )
                     .await?;
-                let full_page = got.len() as i64 == i64::from(per_page);
-                let mut only = Sql::new("");
-                let q1 = only.arg(query.clone());
-                // A short page is the search's own when the index holds no more than k matches.
-                let exhausted = !full_page && {
-                    let (n,): (i64,) =
-                        tx.fetch_one(&crate::search::count_index(backend, &q1, k + 1), only.args).await?;
-                    n <= k
-                };
-                if full_page || exhausted {
+                // A short page is the search's own when these k were all the index's matches.
+                if got.len() as i64 == i64::from(per_page) || k >= in_index {
                     ids = Some(got.into_iter().map(|r| r.0).collect());
                     break;
                 }
-                k *= 8;
+                k = if in_index <= RANK_FIRST_MAX { (k * 4).min(in_index) } else { k * 4 };
             }
         }
         let ids = match ids {
