@@ -1131,7 +1131,9 @@ impl Store {
             // Without a scope or filter every match is listed: the best `need` are the page's, and
             // fewer mean the index has no more — one pass, and no count needed.
             let in_index = if narrowed {
-                tx.fetch_one::<(i64,)>(&crate::search::count_index(backend, &q1, RANK_FIRST_MAX + 1), only.args).await?.0
+                tx.fetch_one::<(i64,)>(&crate::search::count_index(backend, &q1, RANK_FIRST_MAX + 1), only.args)
+                    .await?
+                    .0
             } else {
                 need
             };
@@ -1185,9 +1187,8 @@ impl Store {
                 let mut sql = full;
                 let lim = sql.arg(i64::from(per_page));
                 let off = sql.arg(offset);
-                let got: Vec<(i64,)> = tx
-                    .fetch_all(&format!("SELECT c.id{}{order} LIMIT {lim} OFFSET {off}", sql.text), sql.args)
-                    .await?;
+                let got: Vec<(i64,)> =
+                    tx.fetch_all(&format!("SELECT c.id{}{order} LIMIT {lim} OFFSET {off}", sql.text), sql.args).await?;
                 got.into_iter().map(|r| r.0).collect()
             }
         };

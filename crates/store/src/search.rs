@@ -219,7 +219,9 @@ pub const COUNT_CAP: i64 = 1000;
 pub(crate) fn query_arg(backend: Backend, words: &[String]) -> String {
     match backend {
         // Each word an FTS5 string (quotes doubled); words side by side must all occur.
-        Backend::Sqlite => words.iter().map(|w| format!("\"{}\"", w.replace('"', "\"\""))).collect::<Vec<_>>().join(" "),
+        Backend::Sqlite => {
+            words.iter().map(|w| format!("\"{}\"", w.replace('"', "\"\""))).collect::<Vec<_>>().join(" ")
+        }
         Backend::Postgres => words.iter().map(|w| quote(w)).collect::<Vec<_>>().join(" & "),
     }
 }

@@ -193,7 +193,8 @@ both!(scope_and_filters_stay_exact_when_the_best_matches_are_elsewhere, |h| asyn
     s.act(&clerk, there.id, &assign("140105", &[])).await?;
     let mut mine = Vec::new();
     for _ in 0..3 {
-        let c = s.register_case(&clerk, &about("征地以后村里的道路一直没有修好，补偿也没有到位。").build(), None).await?.0;
+        let c =
+            s.register_case(&clerk, &about("征地以后村里的道路一直没有修好，补偿也没有到位。").build(), None).await?.0;
         s.act(&clerk, c.id, &assign("140121", &[])).await?;
         mine.push(c.id);
     }
