@@ -261,12 +261,50 @@ pub struct CaseFilter {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// The number of rows — in a search (`q`), of at most [`crate::search::COUNT_CAP`]
+    /// matches: with `total_capped` it is a lower bound ("1000+").
     pub total: i64,
     pub page: u32,
     pub per_page: u32,
+    /// `total` stopped counting at the cap: there are more rows than it says.
+    #[serde(default)]
+    pub total_capped: bool,
 }
 
 pub const MAX_PER_PAGE: u32 = 200;
+/// The most matches a search ranks on the index first; beyond it (a scope or filters that keep
+/// few of a common word's matches) it searches in full.
+const RANK_FIRST_MAX: i64 = 20_000;
+
+/// The columns of a [`SummaryRow`] but the snippet text, over cases `c` and lead units `lu`.
+const SUMMARY_COLUMNS: &str = "c.id, c.number, c.state, c.channel, c.petition_type, c.category, c.received_at, \
+     lu.code AS lead_unit, (SELECT p.name FROM petitioners p WHERE p.case_id = c.id ORDER BY p.ord LIMIT 1) AS petitioner, \
+     c.headcount, c.is_group, c.next_due_name, c.next_due_on";
+
+/// List rows as the actor sees them (names masked for analysts), snippets around `words`.
+fn summaries(rows: Vec<SummaryRow>, actor: &Actor, today: NaiveDate, words: &[String]) -> Vec<CaseSummary> {
+    let analyst = actor.role == Role::Analyst;
+    rows.into_iter()
+        .map(|r| CaseSummary {
+            state_label: State::from_code(&r.state).map(|s| s.label_zh()).unwrap_or_default().to_string(),
+            overdue: r.next_due_on.is_some_and(|d| d < today),
+            id: r.id,
+            number: r.number,
+            state: r.state,
+            channel: r.channel,
+            petition_type: r.petition_type,
+            category: r.category,
+            received_at: r.received_at,
+            lead_unit: r.lead_unit,
+            petitioner: r.petitioner.map(|n| if analyst { mask_name(&n) } else { n }),
+            headcount: r.headcount,
+            group: r.is_group,
+            next_due_name: r.next_due_name,
+            next_due_on: r.next_due_on,
+            snippet: r.search_body.map(|b| crate::search::snippet_of(&b, words)),
+        })
+        .collect()
+}
 
 #[derive(sqlx::FromRow)]
 struct CaseRow {
@@ -968,121 +1006,211 @@ impl Store {
     }
 
     /// The cases this actor may see, filtered and paged.
+    ///
+    /// A search (`q`) counts at most [`crate::search::COUNT_CAP`] matches (`total_capped` says
+    /// when there are more) and, in the order of relevance, ranks the best matches on the index
+    /// alone before it reads their cases: the scope and filters then keep the first of those, and
+    /// only when they keep too few for the page does it take more (or, past a bound, search in
+    /// full). Either way the page holds exactly the rows of the full search.
     pub async fn list_cases(&self, actor: &Actor, f: &CaseFilter) -> Result<Page<CaseSummary>, StoreError> {
         let per_page = f.per_page.unwrap_or(50).clamp(1, MAX_PER_PAGE);
         let page = f.page.unwrap_or(1).max(1);
         let today = local_date(crate::now());
         let backend = self.backend();
         let words = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(crate::search::query_words);
-        let join = if words.is_some() { crate::search::join(backend) } else { "" };
-        let mut sql =
-            Sql::new(&format!(" FROM cases c LEFT JOIN units lu ON lu.id = c.lead_unit_id{join} WHERE 1 = 1"));
-        push_scope(&mut sql, actor);
-        let mut rank = None;
-        match &words {
-            // Only stop words or punctuation: nothing to look for, nothing found.
-            Some(w) if w.is_empty() => sql.push(" AND 1 = 0"),
-            Some(w) => rank = Some(crate::search::restrict(backend, &mut sql, w)),
-            None => {}
+        // Only stop words or punctuation: nothing to look for, nothing found.
+        if words.as_ref().is_some_and(|w| w.is_empty()) {
+            return Ok(Page { items: Vec::new(), total: 0, total_capped: false, page, per_page });
         }
+        // The scope and the filters, as conditions on `c` (and `lu`, the lead unit).
+        let mut conds = Sql::new("");
+        push_scope(&mut conds, actor);
         if let Some(s) = &f.state {
-            let p = sql.arg(s.as_str());
-            sql.push(&format!(" AND c.state = {p}"));
+            let p = conds.arg(s.as_str());
+            conds.push(&format!(" AND c.state = {p}"));
         }
         if let Some(u) = &f.unit {
-            let p = sql.arg(u.as_str());
-            sql.push(&format!(
+            let p = conds.arg(u.as_str());
+            conds.push(&format!(
                 " AND (lu.code = {p} OR EXISTS (SELECT 1 FROM case_assisting_units a JOIN units au ON au.id = a.unit_id \
                  WHERE a.case_id = c.id AND au.code = {p}))"
             ));
         }
         if let Some(c) = &f.category {
-            let p = sql.arg(c.as_str());
-            sql.push(&format!(" AND c.category = {p}"));
+            let p = conds.arg(c.as_str());
+            conds.push(&format!(" AND c.category = {p}"));
         }
         if let Some(c) = &f.channel {
-            let p = sql.arg(c.as_str());
-            sql.push(&format!(" AND c.channel = {p}"));
+            let p = conds.arg(c.as_str());
+            conds.push(&format!(" AND c.channel = {p}"));
         }
         if let Some(d) = f.due_by {
-            let p = sql.arg(d);
-            sql.push(&format!(" AND c.next_due_on <= {p}"));
+            let p = conds.arg(d);
+            conds.push(&format!(" AND c.next_due_on <= {p}"));
         }
         if let Some(l) = f.leader_reception {
-            let p = sql.arg(l);
-            sql.push(&format!(" AND c.leader_reception = {p}"));
+            let p = conds.arg(l);
+            conds.push(&format!(" AND c.leader_reception = {p}"));
         }
         match f.supervised {
-            Some(true) => sql.push(" AND c.supervised_on IS NOT NULL"),
-            Some(false) => sql.push(" AND c.supervised_on IS NULL"),
+            Some(true) => conds.push(" AND c.supervised_on IS NOT NULL"),
+            Some(false) => conds.push(" AND c.supervised_on IS NULL"),
             None => {}
         }
         match f.overdue {
             Some(true) => {
-                let p = sql.arg(today);
-                sql.push(&format!(" AND c.next_due_on < {p}"));
+                let p = conds.arg(today);
+                conds.push(&format!(" AND c.next_due_on < {p}"));
             }
             Some(false) => {
-                let p = sql.arg(today);
-                sql.push(&format!(" AND (c.next_due_on IS NULL OR c.next_due_on >= {p})"));
+                let p = conds.arg(today);
+                conds.push(&format!(" AND (c.next_due_on IS NULL OR c.next_due_on >= {p})"));
             }
             None => {}
         }
         // Dates are China dates: a day starts at 00:00 +08:00.
         if let Some(d) = f.from {
-            let p = sql.arg(day_start(d));
-            sql.push(&format!(" AND c.received_at >= {p}"));
+            let p = conds.arg(day_start(d));
+            conds.push(&format!(" AND c.received_at >= {p}"));
         }
         if let Some(d) = f.to {
-            let p = sql.arg(day_start(d + chrono::Duration::days(1)));
-            sql.push(&format!(" AND c.received_at < {p}"));
+            let p = conds.arg(day_start(d + chrono::Duration::days(1)));
+            conds.push(&format!(" AND c.received_at < {p}"));
         }
+        const FROM: &str = " FROM cases c LEFT JOIN units lu ON lu.id = c.lead_unit_id";
+        let offset = i64::from(page - 1) * i64::from(per_page);
+        let due_order = " ORDER BY CASE WHEN c.next_due_on IS NULL THEN 1 ELSE 0 END, c.next_due_on, c.id";
+        let received_order = " ORDER BY c.received_at DESC, c.id DESC";
         let mut tx = self.pool.begin_read().await?;
-        let (total,): (i64,) = tx.fetch_one(&format!("SELECT COUNT(*){}", sql.text), sql.args.clone()).await?;
-        let order = match (f.sort.as_deref(), rank) {
-            (Some("due"), _) => {
-                " ORDER BY CASE WHEN c.next_due_on IS NULL THEN 1 ELSE 0 END, c.next_due_on, c.id".into()
-            }
-            (None | Some("relevance"), Some(rank)) => rank,
-            _ => " ORDER BY c.received_at DESC, c.id DESC".to_string(),
+        let Some(words) = words else {
+            let mut sql = Sql { text: format!("{FROM} WHERE 1 = 1{}", conds.text), args: conds.args };
+            let (total,): (i64,) = tx.fetch_one(&format!("SELECT COUNT(*){}", sql.text), sql.args.clone()).await?;
+            let order = if f.sort.as_deref() == Some("due") { due_order } else { received_order };
+            let lim = sql.arg(i64::from(per_page));
+            let off = sql.arg(offset);
+            let rows: Vec<SummaryRow> = tx
+                .fetch_all(
+                    &format!(
+                        "SELECT {SUMMARY_COLUMNS}, CAST(NULL AS TEXT) AS search_body{}{order} LIMIT {lim} OFFSET {off}",
+                        sql.text
+                    ),
+                    sql.args,
+                )
+                .await?;
+            let items = summaries(rows, actor, today, &[]);
+            return Ok(Page { items, total, page, per_page, total_capped: false });
         };
-        let body = if words.is_some() { crate::search::body_column(backend) } else { "CAST(NULL AS TEXT)" };
-        let lim = sql.arg(i64::from(per_page));
-        let off = sql.arg(i64::from(page - 1) * i64::from(per_page));
-        let rows: Vec<SummaryRow> = tx
-            .fetch_all(
-                &format!(
-                    "SELECT c.id, c.number, c.state, c.channel, c.petition_type, c.category, c.received_at, \
-                     lu.code AS lead_unit, (SELECT p.name FROM petitioners p WHERE p.case_id = c.id ORDER BY p.ord LIMIT 1) AS petitioner, \
-                     c.headcount, c.is_group, c.next_due_name, c.next_due_on, {body} AS search_body{}{order} LIMIT {lim} OFFSET {off}",
-                    sql.text
-                ),
-                sql.args,
+        // Neither a scope nor a filter: every match of the index is in the list.
+        let narrowed = conds.text != " AND 1 = 1";
+        let query = crate::search::query_arg(backend, &words);
+        let p = conds.arg(query.clone());
+        let join = crate::search::join(backend);
+        // The full search: every condition, the words matched on the joined index.
+        let full = Sql {
+            text: format!("{FROM}{join} WHERE 1 = 1{}{}", conds.text, crate::search::matches(backend, &p)),
+            args: conds.args.clone(),
+        };
+        let (counted,): (i64,) = tx
+            .fetch_one(
+                &format!("SELECT COUNT(*) FROM (SELECT 1{} LIMIT {}) t", full.text, crate::search::COUNT_CAP + 1),
+                full.args.clone(),
             )
             .await?;
-        let analyst = actor.role == Role::Analyst;
-        let items = rows
-            .into_iter()
-            .map(|r| CaseSummary {
-                state_label: State::from_code(&r.state).map(|s| s.label_zh()).unwrap_or_default().to_string(),
-                overdue: r.next_due_on.is_some_and(|d| d < today),
-                id: r.id,
-                number: r.number,
-                state: r.state,
-                channel: r.channel,
-                petition_type: r.petition_type,
-                category: r.category,
-                received_at: r.received_at,
-                lead_unit: r.lead_unit,
-                petitioner: r.petitioner.map(|n| if analyst { mask_name(&n) } else { n }),
-                headcount: r.headcount,
-                group: r.is_group,
-                next_due_name: r.next_due_name,
-                next_due_on: r.next_due_on,
-                snippet: r.search_body.map(|b| crate::search::snippet_of(&b, words.as_deref().unwrap_or_default())),
-            })
-            .collect();
-        Ok(Page { items, total, page, per_page })
+        let total_capped = counted > crate::search::COUNT_CAP;
+        let total = counted.min(crate::search::COUNT_CAP);
+        let relevance = matches!(f.sort.as_deref(), None | Some("relevance"));
+        let mut ids: Option<Vec<i64>> = None;
+        if !total_capped && total <= offset {
+            ids = Some(Vec::new());
+        } else if relevance {
+            // Rank on the index first: the best k matches, then the scope and filters on them.
+            let need = offset + i64::from(per_page);
+            let mut only = Sql::new("");
+            let q1 = only.arg(query.clone());
+            // Matches on the index alone (cheap: no rank, no cases), past the bound not counted.
+            // Without a scope or filter every match is listed: the best `need` are the page's, and
+            // fewer mean the index has no more — one pass, and no count needed.
+            let in_index = if narrowed {
+                tx.fetch_one::<(i64,)>(&crate::search::count_index(backend, &q1, RANK_FIRST_MAX + 1), only.args)
+                    .await?
+                    .0
+            } else {
+                need
+            };
+            let mut k = if narrowed {
+                // Enough of the index's best for the page at the share the conditions kept.
+                let share = counted as f64 / in_index.max(1) as f64;
+                ((need as f64 / share.max(1e-6)) * 1.5) as i64 + 100
+            } else {
+                need
+            };
+            if in_index <= RANK_FIRST_MAX {
+                k = k.min(in_index);
+            }
+            while k <= RANK_FIRST_MAX {
+                let mut sql = Sql {
+                    text: format!(
+                        " FROM {} JOIN cases c ON c.id = m.id LEFT JOIN units lu ON lu.id = c.lead_unit_id WHERE 1 = 1{}",
+                        crate::search::ranked(backend, &p, k),
+                        conds.text
+                    ),
+                    args: conds.args.clone(),
+                };
+                let lim = sql.arg(i64::from(per_page));
+                let off = sql.arg(offset);
+                let got: Vec<(i64,)> = tx
+                    .fetch_all(
+                        &format!(
+                            "SELECT c.id{}{} LIMIT {lim} OFFSET {off}",
+                            sql.text,
+                            crate::search::ranked_order(backend)
+                        ),
+                        sql.args,
+                    )
+                    .await?;
+                // A short page is the search's own when these k were all the index's matches.
+                if got.len() as i64 == i64::from(per_page) || k >= in_index {
+                    ids = Some(got.into_iter().map(|r| r.0).collect());
+                    break;
+                }
+                k = if in_index <= RANK_FIRST_MAX { (k * 4).min(in_index) } else { k * 4 };
+            }
+        }
+        let ids = match ids {
+            Some(ids) => ids,
+            None => {
+                let order = match f.sort.as_deref() {
+                    Some("due") => due_order.to_string(),
+                    None | Some("relevance") => crate::search::order(backend, &p),
+                    _ => received_order.to_string(),
+                };
+                let mut sql = full;
+                let lim = sql.arg(i64::from(per_page));
+                let off = sql.arg(offset);
+                let got: Vec<(i64,)> =
+                    tx.fetch_all(&format!("SELECT c.id{}{order} LIMIT {lim} OFFSET {off}", sql.text), sql.args).await?;
+                got.into_iter().map(|r| r.0).collect()
+            }
+        };
+        // Only the page's cases are read in full (petitioner, snippet text).
+        let mut rows: Vec<SummaryRow> = Vec::new();
+        if !ids.is_empty() {
+            let mut sql = Sql::new("");
+            let list: Vec<String> = ids.iter().map(|id| sql.arg(*id)).collect();
+            rows = tx
+                .fetch_all(
+                    &format!(
+                        "SELECT {SUMMARY_COLUMNS}, {} AS search_body{FROM}{join} WHERE c.id IN ({})",
+                        crate::search::body_column(backend),
+                        list.join(", ")
+                    ),
+                    sql.args,
+                )
+                .await?;
+            rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
+        }
+        let items = summaries(rows, actor, today, &words);
+        Ok(Page { items, total, page, per_page, total_capped })
     }
 
     /// 查看完整号码 Reveal a petitioner's full ID or phone number: only for roles that may, only

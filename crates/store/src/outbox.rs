@@ -459,6 +459,6 @@ impl Store {
                 args![status, f.case_id, i64::from(per_page), i64::from(page - 1) * i64::from(per_page)],
             )
             .await?;
-        Ok(Page { items, total, page, per_page })
+        Ok(Page { items, total, page, per_page, total_capped: false })
     }
 }

@@ -12,7 +12,6 @@
 use xinfang_core::lifecycle::EventKind;
 use xinfang_text::snippet::{self, Piece};
 
-use crate::cases::Sql;
 use crate::db::{args, Tx};
 use crate::followups::Followup;
 use crate::{Backend, Store, StoreError};
@@ -211,22 +210,71 @@ pub(crate) fn join(backend: Backend) -> &'static str {
     }
 }
 
-/// Keep the cases (joined by [`join`]) with every word; returns the ORDER BY of the best
-/// matches first.
-pub(crate) fn restrict(backend: Backend, sql: &mut Sql, words: &[String]) -> String {
+/// A search's total counts at most this many matches; beyond it the page says "this many or
+/// more" (`Page::total_capped`). Counting every match of a common word costs as much as the
+/// search itself, and nobody pages through a thousand results.
+pub const COUNT_CAP: i64 = 1000;
+
+/// The query of these words as the database takes it (one argument): each word required.
+pub(crate) fn query_arg(backend: Backend, words: &[String]) -> String {
+    match backend {
+        // Each word an FTS5 string (quotes doubled); words side by side must all occur.
+        Backend::Sqlite => {
+            words.iter().map(|w| format!("\"{}\"", w.replace('"', "\"\""))).collect::<Vec<_>>().join(" ")
+        }
+        Backend::Postgres => words.iter().map(|w| quote(w)).collect::<Vec<_>>().join(" & "),
+    }
+}
+
+/// The condition keeping the cases (joined by [`join`]) that match the query argument `p`.
+pub(crate) fn matches(backend: Backend, p: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!(" AND case_search MATCH {p}"),
+        Backend::Postgres => format!(" AND s.doc @@ {p}::tsquery"),
+    }
+}
+
+/// The ORDER BY of the best matches first (ties: the newest case first), joined by [`join`].
+pub(crate) fn order(backend: Backend, p: &str) -> String {
+    match backend {
+        Backend::Sqlite => " ORDER BY bm25(case_search), c.id DESC".to_string(),
+        Backend::Postgres => format!(" ORDER BY ts_rank_cd(s.doc, {p}::tsquery, 1) DESC, c.id DESC"),
+    }
+}
+
+/// The best `k` matches of the query argument `p` ranked on the index alone, as a derived table
+/// `m (id, r)` to join cases to — the same rank and tie order as [`order`], so the cases of
+/// these `k` kept by any further condition, ordered by [`ranked_order`], are the first of the
+/// full search as long as enough of them are kept.
+pub(crate) fn ranked(backend: Backend, p: &str, k: i64) -> String {
+    match backend {
+        Backend::Sqlite => format!(
+            "(SELECT rowid AS id, bm25(case_search) AS r FROM case_search WHERE case_search MATCH {p} \
+             ORDER BY r, rowid DESC LIMIT {k}) m"
+        ),
+        Backend::Postgres => format!(
+            "(SELECT case_id AS id, ts_rank_cd(doc, {p}::tsquery, 1) AS r FROM case_search WHERE doc @@ {p}::tsquery \
+             ORDER BY r DESC, case_id DESC LIMIT {k}) m"
+        ),
+    }
+}
+
+/// The ORDER BY over [`ranked`]'s `m` joined to cases `c`.
+pub(crate) fn ranked_order(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => " ORDER BY m.r, c.id DESC",
+        Backend::Postgres => " ORDER BY m.r DESC, c.id DESC",
+    }
+}
+
+/// How many cases match the query argument `p` on the index alone, counting at most `cap`.
+pub(crate) fn count_index(backend: Backend, p: &str, cap: i64) -> String {
     match backend {
         Backend::Sqlite => {
-            // Each word an FTS5 string (quotes doubled); words side by side must all occur.
-            let q: Vec<String> = words.iter().map(|w| format!("\"{}\"", w.replace('"', "\"\""))).collect();
-            let p = sql.arg(q.join(" "));
-            sql.push(&format!(" AND case_search MATCH {p}"));
-            " ORDER BY bm25(case_search), c.id DESC".to_string()
+            format!("SELECT COUNT(*) FROM (SELECT 1 FROM case_search WHERE case_search MATCH {p} LIMIT {cap}) t")
         }
         Backend::Postgres => {
-            let q: Vec<String> = words.iter().map(|w| quote(w)).collect();
-            let p = sql.arg(q.join(" & "));
-            sql.push(&format!(" AND s.doc @@ {p}::tsquery"));
-            format!(" ORDER BY ts_rank_cd(s.doc, {p}::tsquery, 1) DESC, c.id DESC")
+            format!("SELECT COUNT(*) FROM (SELECT 1 FROM case_search WHERE doc @@ {p}::tsquery LIMIT {cap}) t")
         }
     }
 }

@@ -130,3 +130,95 @@ both!(snippets_mark_hits_and_keep_markup_as_text, |h| async move {
     assert!(text.chars().count() <= xinfang_store::search::SNIPPET_WIDTH + 4, "{text}");
     Ok(())
 });
+
+/// `n` copies of case `id` written straight into `cases` (numbers `{prefix}1…`), then the index
+/// rebuilt as at start-up.
+async fn copies(h: &H, id: i64, n: i64, prefix: &str) -> anyhow::Result<()> {
+    h.raw
+        .exec(&format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {n}) \
+             INSERT INTO cases (number, state, channel, petition_type, category, statement, demands, place_county, \
+             place_address, headcount, is_group, leader_reception, bypass, lead_unit_id, registered_by, \
+             registered_by_unit_id, received_at, registered_at, updated_at) \
+             SELECT '{prefix}' || n.i, c.state, c.channel, c.petition_type, c.category, c.statement, c.demands, \
+             c.place_county, c.place_address, c.headcount, c.is_group, c.leader_reception, c.bypass, c.lead_unit_id, \
+             c.registered_by, c.registered_by_unit_id, c.received_at, c.registered_at, c.updated_at \
+             FROM cases c, n WHERE c.id = {id}"
+        ))
+        .await?;
+    h.raw.exec("DELETE FROM settings WHERE key = 'search_index_version'").await?;
+    h.store.migrate().await?;
+    Ok(())
+}
+
+both!(a_search_counts_at_most_the_cap_and_says_so, |h| async move {
+    let clerk = h.actor("clerk").await;
+    let s = &h.store;
+    let v = s.register_case(&clerk, &about("供暖温度不达标").build(), None).await?.0;
+    let rare = s.register_case(&clerk, &about("电梯经常故障困人").build(), None).await?.0;
+    copies(&h, v.id, 1005, "T").await?;
+    assert_eq!(h.count("case_search").await, 1007);
+    let page = s.list_cases(&clerk, &q("供暖")).await?;
+    assert_eq!((page.total, page.total_capped), (1000, true), "1006 matches: 1000 and more");
+    // The same documents rank the same: the newest first.
+    let newest = h.raw.int("SELECT MAX(id) FROM cases").await?;
+    let ids: Vec<i64> = page.items.iter().map(|c| c.id).collect();
+    assert_eq!(ids, (newest - 49..=newest).rev().collect::<Vec<_>>());
+    assert!(page.items.iter().all(|c| c.snippet.is_some()));
+    // Pages past the cap still list the rest: 1006 matches, the 21st page of 50 holds 6.
+    let last = s.list_cases(&clerk, &CaseFilter { page: Some(21), ..q("供暖") }).await?;
+    assert_eq!((last.items.len(), last.total, last.total_capped), (6, 1000, true));
+    assert_eq!(last.items.last().map(|c| c.id), Some(v.id));
+    let sorted = s.list_cases(&clerk, &CaseFilter { sort: Some("received".into()), ..q("供暖") }).await?;
+    assert_eq!((sorted.total, sorted.total_capped, sorted.items.len()), (1000, true, 50));
+    // Below the cap the total is exact; lists without a search count everything.
+    let page = s.list_cases(&clerk, &q("电梯")).await?;
+    assert_eq!((page.total, page.total_capped), (1, false));
+    assert_eq!(page.items[0].id, rare.id);
+    let all = s.list_cases(&clerk, &CaseFilter::default()).await?;
+    assert_eq!((all.total, all.total_capped), (1007, false));
+    // The flag is in the JSON, and JSON without it still reads (older clients, older servers).
+    assert!(serde_json::to_string(&page)?.contains("\"total_capped\":false"));
+    let old: xinfang_store::cases::Page<i64> =
+        serde_json::from_str(r#"{"items":[],"total":3,"page":1,"per_page":50}"#)?;
+    assert!(!old.total_capped);
+    Ok(())
+});
+
+both!(scope_and_filters_stay_exact_when_the_best_matches_are_elsewhere, |h| async move {
+    let [clerk, qingxu] = h.actors(["clerk", "s140121"]).await;
+    let s = &h.store;
+    // Hundreds of better matches in another county, ranked on the index ahead of this county's.
+    let there = s.register_case(&clerk, &about("补偿 补偿 补偿，补偿款").county("140105").build(), None).await?.0;
+    s.act(&clerk, there.id, &assign("140105", &[])).await?;
+    let mut mine = Vec::new();
+    for _ in 0..3 {
+        let c =
+            s.register_case(&clerk, &about("征地以后村里的道路一直没有修好，补偿也没有到位。").build(), None).await?.0;
+        s.act(&clerk, c.id, &assign("140121", &[])).await?;
+        mine.push(c.id);
+    }
+    copies(&h, there.id, 400, "T").await?;
+    let small = |p: u32, f: CaseFilter| CaseFilter { page: Some(p), per_page: Some(2), ..f };
+    for (who, actor, f) in [
+        ("county staff", &qingxu, q("补偿")),
+        ("clerk, unit filter", &clerk, CaseFilter { unit: Some("140121".into()), ..q("补偿") }),
+    ] {
+        let first = s.list_cases(actor, &small(1, f.clone())).await?;
+        assert_eq!(first.items.iter().map(|c| c.id).collect::<Vec<_>>(), [mine[2], mine[1]], "{who}");
+        assert_eq!((first.total, first.total_capped), (3, false), "{who}");
+        let second = s.list_cases(actor, &small(2, f.clone())).await?;
+        assert_eq!(second.items.iter().map(|c| c.id).collect::<Vec<_>>(), [mine[0]], "{who}");
+        assert!(s.list_cases(actor, &small(3, f)).await?.items.is_empty(), "{who}");
+    }
+    // A filter nothing passes: nothing, however many matches.
+    assert!(listed(&h, &clerk, CaseFilter { state: Some("registered".into()), ..q("补偿") }).await?.is_empty());
+    // Every case: the better matches first, the newest of equals first.
+    let newest = h.raw.int("SELECT MAX(id) FROM cases").await?;
+    let top = s.list_cases(&clerk, &small(1, q("补偿"))).await?;
+    assert_eq!(top.items.iter().map(|c| c.id).collect::<Vec<_>>(), [newest, newest - 1]);
+    assert_eq!((top.total, top.total_capped), (404, false));
+    let tail = s.list_cases(&clerk, &CaseFilter { page: Some(3), per_page: Some(200), ..q("补偿") }).await?;
+    assert_eq!(tail.items.iter().map(|c| c.id).collect::<Vec<_>>(), [there.id, mine[2], mine[1], mine[0]]);
+    Ok(())
+});

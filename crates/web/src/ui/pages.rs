@@ -301,9 +301,11 @@ pub struct HomeSection {
 pub struct ListPage {
     pub base: Base,
     pub rows: Vec<Row>,
-    pub total: i64,
+    /// The count shown: 「1000+」 when a search stopped counting at the cap.
+    pub total: String,
     pub page: u32,
-    pub pages: u32,
+    /// Pages, 「20+」 beyond a capped search total.
+    pub pages: String,
     pub query: String,
     pub q: String,
     pub state: String,
@@ -377,13 +379,15 @@ pub async fn case_list(State(app): State<AppState>, staff: Staff, Query(q): Quer
     }
     let link = |p: u32| format!("/cases?page={p}{query}");
     let unit = names.unit(&staff.actor.unit_code);
+    // A capped search total is a lower bound: a full page may have another after it.
+    let more = page.total_capped && page.items.len() as u64 == u64::from(page.per_page);
     render(&ListPage {
         base: Base::of(&staff, unit),
-        total: page.total,
+        total: if page.total_capped { format!("{}+", page.total) } else { page.total.to_string() },
         page: page.page,
-        pages,
+        pages: if page.total_capped { format!("{}+", pages.max(page.page)) } else { pages.to_string() },
         prev_link: (page.page > 1).then(|| link(page.page - 1)),
-        next_link: (page.page < pages).then(|| link(page.page + 1)),
+        next_link: (page.page < pages || more).then(|| link(page.page + 1)),
         rows: rows(page.items, &names, today),
         query: query.clone(),
         q: search.unwrap_or_default(),
