@@ -338,15 +338,7 @@ async fn emerging_cluster(store: &Store) -> Result<()> {
             demands: Some("尽快修复供水管道，恢复供水。".into()),
             place: Place { county: Some("140121".into()), address: Some("清徐县某镇清泉村".into()) },
             petitioners: vec![PetitionerInput { phone: Some(phone), ..person(name, Some(id), None, "140121", false) }],
-            headcount: None,
-            people_affected: None,
-            accused: Accused::default(),
-            money_claimed: None,
-            money_paid: None,
-            leader_reception: false,
-            leader_name: None,
-            repeat_of: None,
-            bypass: false,
+            ..RegisterInput::default()
         };
         store.register_case_at(&clerk, &input, Some(&format!("demo-cluster-{i}")), when).await?;
     }

@@ -25,6 +25,15 @@ impl<S: Send + Sync> FromRequestParts<S> for ReqLang {
     }
 }
 
+/// The actor a token (bearer or session) stands for, or 401.
+async fn actor_of(app: &AppState, token: &str, lang: Lang) -> Result<Actor, ApiError> {
+    app.store
+        .actor_for_token(token)
+        .await
+        .map_err(|e| ApiError::from_store(e, lang))?
+        .ok_or_else(|| ApiError::unauthenticated(lang))
+}
+
 /// A signed-in caller: `Authorization: Bearer <token>`.
 pub struct Authed {
     pub actor: Actor,
@@ -48,13 +57,7 @@ where
             .map(|t| t.trim().to_string())
             .filter(|t| !t.is_empty())
             .ok_or_else(|| ApiError::unauthenticated(lang))?;
-        let app = AppState::from_ref(state);
-        let actor = app
-            .store
-            .actor_for_token(&token)
-            .await
-            .map_err(|e| ApiError::from_store(e, lang))?
-            .ok_or_else(|| ApiError::unauthenticated(lang))?;
+        let actor = actor_of(&AppState::from_ref(state), &token, lang).await?;
         Ok(Authed { actor, token, lang })
     }
 }
@@ -85,13 +88,7 @@ where
         if csrf != Some(crate::ui::csrf_token(&session).as_str()) {
             return Err(ApiError::unauthenticated(lang));
         }
-        let app = AppState::from_ref(state);
-        let actor = app
-            .store
-            .actor_for_token(&session)
-            .await
-            .map_err(|e| ApiError::from_store(e, lang))?
-            .ok_or_else(|| ApiError::unauthenticated(lang))?;
+        let actor = actor_of(&AppState::from_ref(state), &session, lang).await?;
         Ok(AuthedOrSession { actor, lang })
     }
 }
